@@ -1,0 +1,7 @@
+namespace Groundwork.Storage.Tests;
+
+public sealed class SmokeTests
+{
+    [Fact]
+    public void Assembly_loads() => Assert.NotNull(typeof(SmokeTests).Assembly);
+}
