@@ -1,1 +1,3 @@
-Console.WriteLine("groundwork");
+using Groundwork.Cli;
+
+return await GroundworkCli.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,31 @@
+using Groundwork.Answers;
+using Groundwork.Storage;
+
+namespace Groundwork.Answering;
+
+/// <summary>One sentence of an answer and the citations that support it.</summary>
+/// <param name="Text">The sentence text, without citation markers.</param>
+/// <param name="CitationNumbers">The [n] numbers supporting it.</param>
+/// <param name="Support">How well the evidence supports the sentence, 0–1.</param>
+public sealed record AnswerSentence(string Text, IReadOnlyList<int> CitationNumbers, double Support);
+
+/// <summary>An answer with its evidence.</summary>
+public sealed record Answer
+{
+    /// <summary>The question as asked.</summary>
+    public required string Question { get; init; }
+    /// <summary>The answer text with [n] markers.</summary>
+    public required string Text { get; init; }
+    /// <summary>True when the documents do not answer the question and the text says so.</summary>
+    public required bool Abstained { get; init; }
+    /// <summary>The answer's sentences.</summary>
+    public IReadOnlyList<AnswerSentence> Sentences { get; init; } = [];
+    /// <summary>Citations, numbered from 1.</summary>
+    public IReadOnlyList<Citation> Citations { get; init; } = [];
+    /// <summary>The retrieved chunks the answer was built from, best first.</summary>
+    public IReadOnlyList<SearchHit> Sources { get; init; } = [];
+    /// <summary>Confidence 0–1 (for extractive answers: the best sentence's weighted coverage of the question's terms).</summary>
+    public double Confidence { get; init; }
+    /// <summary>Which answerer produced it ("extractive", or a model name).</summary>
+    public string Method { get; init; } = "extractive";
+}
