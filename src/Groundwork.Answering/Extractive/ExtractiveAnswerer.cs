@@ -62,13 +62,21 @@ public sealed class ExtractiveAnswerer
         for (int rank = 0; rank < hits.Count; rank++)
         {
             var chunk = hits[rank].Chunk;
+            // A sentence inherits the terms of the heading above it ("How often are laptops replaced?" over
+            // "Laptops are refreshed every three years."), at half weight; headings themselves are not answers.
+            var context = chunk.SectionPath.Count > 0 ? TermAnalyzer.Terms(chunk.SectionPath[^1]).ToHashSet(StringComparer.Ordinal) : [];
             foreach (var range in SentenceSegmenter.Split(chunk.Text))
             {
                 var (start, length) = range.GetOffsetAndLength(chunk.Text.Length);
                 var sentence = chunk.Text.Substring(start, length);
                 var terms = TermAnalyzer.Terms(sentence).ToHashSet(StringComparer.Ordinal);
                 if (terms.Count == 0) continue;
-                candidates.Add(new Candidate(rank, hits[rank], start, sentence, terms));
+                if (IsHeadingLike(sentence, chunk.SectionPath))
+                {
+                    context = terms;
+                    continue;
+                }
+                candidates.Add(new Candidate(rank, hits[rank], start, sentence, terms, context));
             }
         }
 
@@ -83,14 +91,17 @@ public sealed class ExtractiveAnswerer
         double total = idf.Values.Sum();
         if (total <= 0) return Abstain(question, hits, 0);
 
+        bool wantsQuantity = AsksForQuantity(question);
         foreach (var c in candidates)
         {
-            double covered = questionTerms.Where(c.Terms.Contains).Sum(t => idf[t]);
+            double covered = questionTerms.Sum(t => c.Terms.Contains(t) ? idf[t] : c.Context.Contains(t) ? idf[t] * 0.5 : 0);
             c.Coverage = covered / total;
             int words = c.Terms.Count;
             // Headings and fragments carry little; very long sentences dilute the answer.
             double shape = words < 4 ? 0.6 : words > 60 ? 0.85 : 1.0;
             c.Score = c.Coverage * shape + 0.05 / (1 + c.Rank);
+            // "How many/much/long/often", "when": a sentence with a number is more likely the answer.
+            if (wantsQuantity && c.Text.Any(char.IsDigit)) c.Score += 0.1;
         }
 
         var ranked = candidates.OrderByDescending(c => c.Score).ThenBy(c => c.Rank).ThenBy(c => c.Start).ToList();
@@ -147,6 +158,16 @@ public sealed class ExtractiveAnswerer
         };
     }
 
+    private static bool AsksForQuantity(string question)
+    {
+        var q = question.TrimStart().ToLowerInvariant();
+        return q.StartsWith("when", StringComparison.Ordinal) || q.StartsWith("what year", StringComparison.Ordinal)
+            || (q.StartsWith("how ", StringComparison.Ordinal) && (q.StartsWith("how many", StringComparison.Ordinal)
+                || q.StartsWith("how much", StringComparison.Ordinal) || q.StartsWith("how long", StringComparison.Ordinal)
+                || q.StartsWith("how often", StringComparison.Ordinal) || q.StartsWith("how soon", StringComparison.Ordinal)
+                || q.StartsWith("how old", StringComparison.Ordinal) || q.StartsWith("how far", StringComparison.Ordinal)));
+    }
+
     private static Answer Abstain(string question, IReadOnlyList<SearchHit> hits, double confidence) => new()
     {
         Question = question,
@@ -162,8 +183,23 @@ public sealed class ExtractiveAnswerer
         return inter / (double)Math.Max(1, Math.Min(a.Count, b.Count));
     }
 
-    private sealed class Candidate(int rank, SearchHit hit, int start, string text, HashSet<string> terms)
+    /// <summary>
+    /// A line that reads as a heading or a question (FAQ entry) rather than a statement: a section title, a
+    /// line ending in '?', or a short line without closing punctuation.
+    /// </summary>
+    private static bool IsHeadingLike(string sentence, IReadOnlyList<string> sectionPath)
     {
+        if (sentence.EndsWith('?')) return true;
+        foreach (var heading in sectionPath)
+            if (string.Equals(heading, sentence, StringComparison.Ordinal)) return true;
+        if (sentence.Contains('|', StringComparison.Ordinal)) return false; // a table row is data
+        char last = sentence[^1];
+        return !(last is '.' or '!' or ':' or ';' or ')' or '"' or '”' or '\'') && sentence.Count(char.IsWhiteSpace) < 10;
+    }
+
+    private sealed class Candidate(int rank, SearchHit hit, int start, string text, HashSet<string> terms, HashSet<string> context)
+    {
+        public HashSet<string> Context { get; } = context;
         public int Rank { get; } = rank;
         public SearchHit Hit { get; } = hit;
         /// <summary>Offset of the sentence in the chunk text.</summary>
