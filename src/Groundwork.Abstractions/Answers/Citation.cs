@@ -29,6 +29,14 @@ public sealed record Citation
     /// <summary>The quoted evidence: document text [StartOffset, EndOffset).</summary>
     public required string Quote { get; init; }
 
+    /// <summary>
+    /// Whether the cited text was checked against the source and found there: true when the quote (or the
+    /// sentence's content) is in the cited source, false when it is not, null when not checked.
+    /// </summary>
+    public bool? Verified { get; init; }
+    /// <summary>Why the citation failed verification, if it did.</summary>
+    public string? Problem { get; init; }
+
     /// <summary>"file.md › Section › Sub, p. 3" for display.</summary>
     public string Location
     {

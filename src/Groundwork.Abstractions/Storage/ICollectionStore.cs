@@ -23,7 +23,8 @@ public interface ICollectionStore : IAsyncDisposable
     string Name { get; }
 
     /// <summary>
-    /// Monotonic version, incremented by every committed change; caches key on it.
+    /// Monotonic content version, incremented by every committed change to documents or chunks (not by settings,
+    /// so caches kept in settings do not invalidate themselves); answer caches key on it.
     /// </summary>
     Task<long> GetVersionAsync(CancellationToken cancellationToken = default);
 

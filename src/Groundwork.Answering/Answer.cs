@@ -7,7 +7,8 @@ namespace Groundwork.Answering;
 /// <param name="Text">The sentence text, without citation markers.</param>
 /// <param name="CitationNumbers">The [n] numbers supporting it.</param>
 /// <param name="Support">How well the evidence supports the sentence, 0–1.</param>
-public sealed record AnswerSentence(string Text, IReadOnlyList<int> CitationNumbers, double Support);
+/// <param name="Supported">Whether the support reaches the grounding threshold.</param>
+public sealed record AnswerSentence(string Text, IReadOnlyList<int> CitationNumbers, double Support, bool Supported = true);
 
 /// <summary>An answer with its evidence.</summary>
 public sealed record Answer
@@ -28,4 +29,16 @@ public sealed record Answer
     public double Confidence { get; init; }
     /// <summary>Which answerer produced it ("extractive", or a model name).</summary>
     public string Method { get; init; } = "extractive";
+    /// <summary>Share of the answer's sentences that the cited sources support (1 for extractive answers), or null.</summary>
+    public double? Groundedness { get; init; }
+    /// <summary>True when this answer came from the answer cache.</summary>
+    public bool FromCache { get; init; }
+    /// <summary>Token usage and timings, when a model produced the answer.</summary>
+    public AnswerUsage? Usage { get; init; }
 }
+
+/// <summary>Tokens and time spent on an answer.</summary>
+/// <param name="PromptTokens">Prompt tokens (as counted by the model's tokenizer or reported by the server).</param>
+/// <param name="CompletionTokens">Generated tokens.</param>
+/// <param name="StageMilliseconds">Wall time per pipeline stage, in order.</param>
+public sealed record AnswerUsage(int PromptTokens, int CompletionTokens, IReadOnlyDictionary<string, double> StageMilliseconds);
