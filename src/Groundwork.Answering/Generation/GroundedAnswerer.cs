@@ -30,6 +30,7 @@ public sealed partial class GroundedAnswerer
     private readonly IReranker _reranker;
     private readonly IAnswerCache? _cache;
     private readonly string _modelId;
+    private readonly IEmbeddingGenerator<string, Embedding<float>>? _embedder;
 
     /// <summary>Creates the pipeline.</summary>
     /// <param name="retriever">Searches the collection.</param>
@@ -39,9 +40,12 @@ public sealed partial class GroundedAnswerer
     /// <param name="reranker">Reranker; default <see cref="LexicalReranker"/>.</param>
     /// <param name="cache">Answer cache; default none.</param>
     /// <param name="modelId">Model identity for cache keys and reports.</param>
+    /// <param name="embedder">When given, grounding also measures embedding similarity between sentences and cited sources.</param>
     public GroundedAnswerer(Retriever retriever, IChatClient chat, ITokenizer tokenizer, GroundedAnswerOptions? options = null,
-        IReranker? reranker = null, IAnswerCache? cache = null, string? modelId = null)
+        IReranker? reranker = null, IAnswerCache? cache = null, string? modelId = null,
+        IEmbeddingGenerator<string, Embedding<float>>? embedder = null)
     {
+        _embedder = embedder;
         _retriever = retriever;
         _chat = chat;
         _tokenizer = tokenizer;
@@ -89,19 +93,23 @@ public sealed partial class GroundedAnswerer
             searchQuestion = await RewriteAsync(question, conversation, cancellationToken).ConfigureAwait(false);
         Stage("rewrite");
 
-        // 2. Retrieve and rerank.
-        var hits = await _retriever.SearchAsync(new SearchRequest(searchQuestion, _options.Candidates), cancellationToken).ConfigureAwait(false);
-        if (!string.Equals(searchQuestion, question, StringComparison.Ordinal))
-        {
-            var original = await _retriever.SearchAsync(new SearchRequest(question, _options.Candidates), cancellationToken).ConfigureAwait(false);
-            hits = RankFusion.Reciprocal([hits, original], _options.Candidates);
-        }
+        // 2. Retrieve (the question, its standalone form, and any model-written variants, fused by RRF) and rerank.
+        var queries = new List<string> { searchQuestion };
+        if (!string.Equals(searchQuestion, question, StringComparison.Ordinal)) queries.Add(question);
+        if (_options.QueryVariants > 0 || _options.HypotheticalDocument)
+            queries.AddRange(await VariantsAsync(searchQuestion, cancellationToken).ConfigureAwait(false));
+        var lists = new List<IReadOnlyList<SearchHit>>();
+        foreach (var q in queries)
+            lists.Add(await _retriever.SearchAsync(new SearchRequest(q, _options.Candidates), cancellationToken).ConfigureAwait(false));
+        var hits = lists.Count == 1 ? lists[0] : RankFusion.Reciprocal(lists, _options.Candidates);
         Stage("retrieve");
         hits = await _reranker.RerankAsync(searchQuestion, hits, _options.Candidates, cancellationToken).ConfigureAwait(false);
         Stage("rerank");
 
         // 3. Weak evidence: abstain without spending a model call.
-        double confidence = new ExtractiveAnswerer(_retriever).Answer(searchQuestion, hits).Confidence;
+        // Confidence: how well the best candidate sentence covers any of the queries (variants exist for vocabulary mismatch).
+        var extractive = new ExtractiveAnswerer(_retriever);
+        double confidence = queries.Max(q => extractive.Answer(q, hits).Confidence);
         if (hits.Count == 0 || confidence < _options.MinRetrievalConfidence)
         {
             var abstained = new Answer
@@ -149,23 +157,40 @@ public sealed partial class GroundedAnswerer
         Stage("generate");
 
         // 6. Verify and apply the grounding policy.
-        var answer = Ground(question, reply.ToString(), prompt.Sources, hits, confidence);
+        Answer answer;
+        if (IsNoAnswer(reply.ToString())) answer = NoAnswer(question, hits, confidence);
+        else
+        {
+            var (sentences, citations) = Verify(reply.ToString(), prompt.Sources);
+            if (_embedder is not null) await AddEmbeddingSupportAsync(sentences, citations, prompt.Sources, cancellationToken).ConfigureAwait(false);
+            answer = ApplyPolicy(question, sentences, citations, hits, confidence);
+        }
         Stage("ground");
         answer = answer with { Usage = new AnswerUsage(promptTokens, completionTokens, stages) };
         if (cacheKey is not null) await _cache!.SetAsync(cacheKey, answer, cancellationToken).ConfigureAwait(false);
         yield return new AnswerUpdate.Completed(answer);
     }
 
-    /// <summary>Turns a model reply into a verified answer under the configured grounding policy.</summary>
+    /// <summary>Turns a model reply into a verified answer (lexical support only) under the configured grounding policy.</summary>
     public Answer Ground(string question, string reply, IReadOnlyList<ContextSource> sources, IReadOnlyList<SearchHit> hits, double confidence)
     {
-        if (reply.Contains(PromptBuilder.NoAnswerReply, StringComparison.OrdinalIgnoreCase) || string.IsNullOrWhiteSpace(reply))
-            return new Answer
-            {
-                Question = question, Text = ExtractiveAnswerer.NoAnswerText, Abstained = true, Sources = hits,
-                Confidence = confidence, Method = _modelId,
-            };
+        if (IsNoAnswer(reply)) return NoAnswer(question, hits, confidence);
+        var (sentences, citations) = Verify(reply, sources);
+        return ApplyPolicy(question, sentences, citations, hits, confidence);
+    }
 
+    private static bool IsNoAnswer(string reply)
+        => string.IsNullOrWhiteSpace(reply) || reply.Contains(PromptBuilder.NoAnswerReply, StringComparison.OrdinalIgnoreCase);
+
+    private Answer NoAnswer(string question, IReadOnlyList<SearchHit> hits, double confidence) => new()
+    {
+        Question = question, Text = ExtractiveAnswerer.NoAnswerText, Abstained = true, Sources = hits,
+        Confidence = confidence, Method = _modelId,
+    };
+
+    /// <summary>Parses the reply's sentences and citations and checks each citation against its source.</summary>
+    private (List<AnswerSentence> Sentences, List<Citation> Citations) Verify(string reply, IReadOnlyList<ContextSource> sources)
+    {
         var parsed = CitationVerifier.Parse(reply);
         var citations = new List<Citation>();
         var byKey = new Dictionary<(int Source, string Quote), int>();
@@ -201,7 +226,12 @@ public sealed partial class GroundedAnswerer
             }
             sentences.Add(new AnswerSentence(text, own, support, numbers.Count > 0 && support >= _options.SupportThreshold));
         }
+        return (sentences, citations);
+    }
 
+    /// <summary>Applies flag/strip/refuse and renumbers the citations the kept sentences use.</summary>
+    private Answer ApplyPolicy(string question, List<AnswerSentence> sentences, List<Citation> citations, IReadOnlyList<SearchHit> hits, double confidence)
+    {
         bool abstained = false;
         var kept = sentences;
         switch (_options.Policy)
@@ -255,6 +285,57 @@ public sealed partial class GroundedAnswerer
             Method = _modelId,
             Groundedness = sentences.Count == 0 ? 0 : sentences.Count(s => s.Supported) / (double)sentences.Count,
         };
+    }
+
+    /// <summary>
+    /// Raises each sentence's support to the embedding similarity with its cited sources where that is higher
+    /// (faithful paraphrases share few words); cosine is mapped so 0.5 → 0 and 0.9 → 1. A citation whose quote
+    /// was not found stays unverified: similarity of meaning does not excuse a false quote.
+    /// </summary>
+    private async Task AddEmbeddingSupportAsync(List<AnswerSentence> sentences, List<Citation> citations, IReadOnlyList<ContextSource> sources, CancellationToken cancellationToken)
+    {
+        if (sentences.Count == 0 || sources.Count == 0) return;
+        var embedded = await _embedder!.GenerateAsync(sentences.Select(s => s.Text).Concat(sources.Select(s => s.Text)), cancellationToken: cancellationToken).ConfigureAwait(false);
+        for (int i = 0; i < sentences.Count; i++)
+        {
+            var s = sentences[i];
+            double best = s.Support;
+            foreach (int n in s.CitationNumbers)
+            {
+                var c = citations[n - 1];
+                int src = -1;
+                for (int k = 0; k < sources.Count; k++)
+                    if (sources[k].DocumentId == c.DocumentId && c.StartOffset >= sources[k].StartOffset && c.EndOffset <= sources[k].EndOffset) { src = k; break; }
+                if (src < 0 || (c.Verified == false && c.Problem?.StartsWith("quote not found", StringComparison.Ordinal) == true)) continue;
+                double cos = System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(embedded[i].Vector.Span, embedded[sentences.Count + src].Vector.Span);
+                double support = Math.Clamp((cos - 0.5) / 0.4, 0, 1);
+                if (support >= _options.SupportThreshold && c.Verified == false) citations[n - 1] = c with { Verified = true, Problem = null };
+                best = Math.Max(best, support);
+            }
+            sentences[i] = s with { Support = best, Supported = s.CitationNumbers.Count > 0 && best >= _options.SupportThreshold };
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> VariantsAsync(string question, CancellationToken cancellationToken)
+    {
+        var result = new List<string>();
+        if (_options.QueryVariants > 0)
+        {
+            var response = await _chat.GetResponseAsync([new ChatMessage(ChatRole.User,
+                $"Write {_options.QueryVariants} different search queries that would find documents answering the question below. One per line, no numbering.\n\nQuestion: {question}")],
+                new ChatOptions { Temperature = 0, MaxOutputTokens = 64 * _options.QueryVariants }, cancellationToken).ConfigureAwait(false);
+            result.AddRange((response.Text ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(l => l.TrimStart('-', '*', ' ', '1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '.', ')').Trim())
+                .Where(l => l.Length > 3).Take(_options.QueryVariants));
+        }
+        if (_options.HypotheticalDocument)
+        {
+            var response = await _chat.GetResponseAsync([new ChatMessage(ChatRole.User,
+                $"Write a short passage (2-3 sentences) that could appear in a company document and answers this question. Reply with the passage only.\n\nQuestion: {question}")],
+                new ChatOptions { Temperature = 0, MaxOutputTokens = 128 }, cancellationToken).ConfigureAwait(false);
+            if (response.Text is { Length: > 10 } passage) result.Add(passage.Trim());
+        }
+        return result;
     }
 
     private async Task<string> RewriteAsync(string question, IReadOnlyList<ChatMessage> conversation, CancellationToken cancellationToken)

@@ -245,4 +245,55 @@ public sealed partial class GroundedAnswererTests : IAsyncLifetime
         Assert.Equal(2, chat.Calls.Count);
         Assert.Contains(chat.Calls[1], m => m.Text == "25 working days [1].");
     }
+
+    [Fact]
+    public async Task Query_variants_and_hyde_are_searched_and_fused()
+    {
+        var chat = new ScriptedChatClient(m =>
+        {
+            var text = m[^1].Text!;
+            if (text.StartsWith("Write 2 different search queries", StringComparison.Ordinal)) return "paid time off for new parents\nmaternity paternity weeks";
+            if (text.StartsWith("Write a short passage", StringComparison.Ordinal)) return "New parents receive several weeks of fully paid parental leave.";
+            return $"All parents get 16 weeks of fully paid parental leave [{SourceWith(m, "16 weeks")}].";
+        });
+        var options = new GroundedAnswerOptions { RewriteQuery = false, QueryVariants = 2, HypotheticalDocument = true };
+        var answer = await Answerer(chat, options).AnswerAsync("What time off do new parents get?", cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(3, chat.Calls.Count);
+        Assert.False(answer.Abstained, answer.Text);
+        Assert.Contains("16 weeks", answer.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Embedding_support_accepts_a_faithful_paraphrase()
+    {
+        // The paraphrase shares almost no words with the source; a (fake) embedder says they mean the same.
+        var chat = new ScriptedChatClient(m => $"Mothers and fathers are given four months off with full salary [{SourceWith(m, "16 weeks")}].");
+        var lexicalOnly = await Answerer(chat).AnswerAsync("How long is parental leave?", cancellationToken: TestContext.Current.CancellationToken);
+        Assert.False(lexicalOnly.Sentences[0].Supported);
+
+        var embedder = new KeywordEmbedder();
+        var answerer = new GroundedAnswerer(new Retriever(_store), chat, new DefaultTokenizer(), new GroundedAnswerOptions { RewriteQuery = false }, embedder: embedder);
+        var withEmbeddings = await answerer.AnswerAsync("How long is parental leave?", cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(withEmbeddings.Sentences[0].Supported);
+        Assert.Equal(1.0, withEmbeddings.Groundedness);
+    }
+
+    /// <summary>A boundary fake: texts about parents/leave map near one direction, everything else elsewhere.</summary>
+    private sealed class KeywordEmbedder : IEmbeddingGenerator<string, Embedding<float>>
+    {
+        public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            var result = new GeneratedEmbeddings<Embedding<float>>();
+            foreach (var v in values)
+            {
+                bool parental = v.Contains("parent", StringComparison.OrdinalIgnoreCase) || v.Contains("mothers", StringComparison.OrdinalIgnoreCase);
+                result.Add(new Embedding<float>(parental ? new float[] { 1, 0.05f, 0 } : new float[] { 0, 1, 0.3f }));
+            }
+            return Task.FromResult(result);
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose() { }
+    }
 }
