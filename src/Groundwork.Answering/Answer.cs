@@ -33,6 +33,8 @@ public sealed record Answer
     public double? Groundedness { get; init; }
     /// <summary>True when this answer came from the answer cache.</summary>
     public bool FromCache { get; init; }
+    /// <summary>The queries searched (the question, its standalone rewrite, model-written variants).</summary>
+    public IReadOnlyList<string> SearchQueries { get; init; } = [];
     /// <summary>Token usage and timings, when a model produced the answer.</summary>
     public AnswerUsage? Usage { get; init; }
 }
@@ -42,3 +44,23 @@ public sealed record Answer
 /// <param name="CompletionTokens">Generated tokens.</param>
 /// <param name="StageMilliseconds">Wall time per pipeline stage, in order.</param>
 public sealed record AnswerUsage(int PromptTokens, int CompletionTokens, IReadOnlyDictionary<string, double> StageMilliseconds);
+
+/// <summary>Turns answers into interaction-log records.</summary>
+public static class InteractionRecords
+{
+    /// <summary>The log record of <paramref name="answer"/>.</summary>
+    public static Groundwork.Storage.InteractionRecord From(Answer answer) => new()
+    {
+        Question = answer.Question,
+        RewrittenQueries = answer.SearchQueries.Where(q => q != answer.Question).ToArray(),
+        Retrieved = answer.Sources.Select(h => new Groundwork.Storage.RetrievedChunkLog(h.Chunk.Id, Math.Round(h.Score, 6))).ToArray(),
+        Answer = answer.Text,
+        Abstained = answer.Abstained,
+        Citations = answer.Citations.Select(c => $"[{c.Number}] {c.Location} ({c.StartOffset}-{c.EndOffset})" + (c.Verified == false ? " UNVERIFIED: " + c.Problem : "")).ToArray(),
+        Groundedness = answer.Groundedness,
+        Model = answer.Method,
+        PromptTokens = answer.Usage?.PromptTokens ?? 0,
+        CompletionTokens = answer.Usage?.CompletionTokens ?? 0,
+        LatencyMs = answer.Usage?.StageMilliseconds ?? new Dictionary<string, double>(),
+    };
+}

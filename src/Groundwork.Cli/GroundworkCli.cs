@@ -23,6 +23,10 @@ public static class GroundworkCli
         root.Subcommands.Add(AskCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(RemoveCommand.Create());
+        root.Subcommands.Add(FeedbackCommand.Create());
+        root.Subcommands.Add(LogCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(ChatCommand.Create());
         return root.Parse(args).InvokeAsync();
     }
 }

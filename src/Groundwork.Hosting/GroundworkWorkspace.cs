@@ -1,4 +1,5 @@
 using Groundwork.Answering;
+using Groundwork.Answering.Generation;
 using Groundwork.Ingestion.Chunking;
 using Groundwork.Ingestion.Extraction;
 using Groundwork.Ingestion.Pipeline;
@@ -44,6 +45,13 @@ public sealed class GroundworkWorkspace : IAsyncDisposable
     public Retriever Retriever { get; }
     /// <summary>Answers questions without a model.</summary>
     public ExtractiveAnswerer Answerer { get; }
+
+    /// <summary>The grounded-generation answerer over this collection with <paramref name="backend"/>'s model, cached in the collection.</summary>
+    public GroundedAnswerer CreateGroundedAnswerer(ChatBackend backend, GroundedAnswerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        return new GroundedAnswerer(Retriever, backend.Chat, backend.Tokenizer, options, cache: new CollectionAnswerCache(Store), modelId: backend.ModelId);
+    }
 
     /// <summary>Opens (creating if needed) the collection named in <paramref name="options"/>.</summary>
     public static async Task<GroundworkWorkspace> OpenAsync(GroundworkOptions options, CancellationToken cancellationToken = default)

@@ -50,8 +50,16 @@ public sealed class ExtractiveAnswerer
     public async Task<Answer> AnswerAsync(string question, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(question);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var hits = await _retriever.SearchAsync(new SearchRequest(question, _options.Candidates, SearchMode.Keyword, _options.Filter), cancellationToken).ConfigureAwait(false);
-        return Answer(question, hits);
+        double retrieve = clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        var answer = Answer(question, hits);
+        return answer with
+        {
+            SearchQueries = [question],
+            Usage = new AnswerUsage(0, 0, new Dictionary<string, double> { ["retrieve"] = retrieve, ["extract"] = clock.Elapsed.TotalMilliseconds }),
+        };
     }
 
     /// <summary>Builds the answer from already retrieved hits (best first).</summary>
@@ -155,6 +163,7 @@ public sealed class ExtractiveAnswerer
             Citations = citations,
             Sources = hits,
             Confidence = best.Coverage,
+            Groundedness = 1,
         };
     }
 

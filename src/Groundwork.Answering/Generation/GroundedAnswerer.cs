@@ -115,7 +115,7 @@ public sealed partial class GroundedAnswerer
             var abstained = new Answer
             {
                 Question = question, Text = ExtractiveAnswerer.NoAnswerText, Abstained = true, Sources = hits,
-                Confidence = confidence, Method = _modelId, Groundedness = null,
+                Confidence = confidence, Method = _modelId, Groundedness = null, SearchQueries = queries,
                 Usage = new AnswerUsage(0, 0, stages),
             };
             yield return new AnswerUpdate.TextDelta(abstained.Text);
@@ -166,7 +166,7 @@ public sealed partial class GroundedAnswerer
             answer = ApplyPolicy(question, sentences, citations, hits, confidence);
         }
         Stage("ground");
-        answer = answer with { Usage = new AnswerUsage(promptTokens, completionTokens, stages) };
+        answer = answer with { Usage = new AnswerUsage(promptTokens, completionTokens, stages), SearchQueries = queries };
         if (cacheKey is not null) await _cache!.SetAsync(cacheKey, answer, cancellationToken).ConfigureAwait(false);
         yield return new AnswerUpdate.Completed(answer);
     }

@@ -1,0 +1,213 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Groundwork.Models.Sampling;
+using Groundwork.Models.Transformers;
+using Microsoft.Extensions.AI;
+
+namespace Groundwork.Models.Chat;
+
+/// <summary>Options for <see cref="LocalChatClient"/>.</summary>
+public sealed record LocalChatClientOptions
+{
+    /// <summary>Sampling used where <see cref="ChatOptions"/> leaves a field unset.</summary>
+    public SamplingOptions Sampling { get; init; } = new();
+
+    /// <summary>The reply length limit where <see cref="ChatOptions.MaxOutputTokens"/> is unset.</summary>
+    public int MaxOutputTokens { get; init; } = 512;
+
+    /// <summary>A chat template to use instead of the model's (see <see cref="ChatTemplate.Names"/>).</summary>
+    public string? ChatTemplate { get; init; }
+
+    /// <summary>Idle sessions (KV caches) kept for reuse; further sessions are dropped after their call.</summary>
+    public int MaxPooledSessions { get; init; } = 4;
+}
+
+/// <summary>
+/// An <see cref="IChatClient"/> over a local <see cref="LlamaModel"/>. Each call rents a session (its own KV cache)
+/// from a small pool, so concurrent calls from several threads run independently over the shared weights; a rented
+/// session keeps the KV entries of the prompt prefix it shares with the previous conversation it served.
+/// <see cref="ChatOptions"/> mapping: Temperature, TopP, TopK, MaxOutputTokens, StopSequences, Seed, FrequencyPenalty
+/// and PresencePenalty map to the sampler (penalties over the last 64 tokens); other fields are ignored.
+/// </summary>
+public sealed class LocalChatClient : IChatClient
+{
+    private readonly LlamaModel _model;
+    private readonly LocalChatClientOptions _options;
+    private readonly ChatTemplate _template;
+    private readonly List<InferenceSession> _pool = []; // idle sessions; guarded by _poolLock
+    private readonly Lock _poolLock = new();
+    private readonly ChatClientMetadata _metadata;
+
+    /// <summary>Creates a client; the caller keeps ownership of <paramref name="model"/>.</summary>
+    public LocalChatClient(LlamaModel model, LocalChatClientOptions? options = null)
+    {
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _options = options ?? new LocalChatClientOptions();
+        _template = _options.ChatTemplate is { } name ? ChatTemplate.FromName(name, model.EosText) : model.Template;
+        _metadata = new ChatClientMetadata("groundwork-local", null, model.Name);
+    }
+
+    /// <summary>The chat template in use.</summary>
+    public ChatTemplate Template => _template;
+
+    /// <inheritdoc />
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var text = new StringBuilder();
+        GenerationStats? stats = null;
+        await foreach (var (piece, s) in RunAsync(messages, options, cancellationToken).ConfigureAwait(false))
+        {
+            text.Append(piece);
+            stats ??= s;
+        }
+
+        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, text.ToString()))
+        {
+            ModelId = _model.Name,
+            CreatedAt = DateTimeOffset.UtcNow,
+            ResponseId = Guid.NewGuid().ToString("N"),
+        };
+        if (stats is not null)
+        {
+            response.FinishReason = MapFinish(stats.FinishReason);
+            response.Usage = Usage(stats);
+        }
+
+        return response;
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string responseId = Guid.NewGuid().ToString("N");
+        await foreach (var (piece, stats) in RunAsync(messages, options, cancellationToken).ConfigureAwait(false))
+        {
+            if (stats is null)
+            {
+                yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { ResponseId = responseId, MessageId = responseId, ModelId = _model.Name };
+                continue;
+            }
+
+            yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(Usage(stats))])
+            {
+                ResponseId = responseId,
+                MessageId = responseId,
+                ModelId = _model.Name,
+                FinishReason = MapFinish(stats.FinishReason),
+            };
+        }
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null) return null;
+        if (serviceType == typeof(ChatClientMetadata)) return _metadata;
+        if (serviceType == typeof(LlamaModel)) return _model;
+        if (serviceType == typeof(LlamaConfig)) return _model.Config;
+        if (serviceType == typeof(ChatTemplate)) return _template;
+        return serviceType.IsInstanceOfType(this) ? this : null;
+    }
+
+    /// <summary>Drops the pooled sessions; the model is not disposed.</summary>
+    public void Dispose()
+    {
+        lock (_poolLock) _pool.Clear();
+    }
+
+    /// <summary>Takes the idle session whose cached tokens share the longest prefix with <paramref name="prompt"/>, or a new one.</summary>
+    private InferenceSession Rent(int[] prompt)
+    {
+        lock (_poolLock)
+        {
+            int best = -1, bestLength = -1;
+            for (int i = 0; i < _pool.Count; i++)
+            {
+                int n = _pool[i].Tokens.CommonPrefixLength(prompt);
+                if (n > bestLength) (best, bestLength) = (i, n);
+            }
+
+            if (best >= 0)
+            {
+                var s = _pool[best];
+                _pool.RemoveAt(best);
+                return s;
+            }
+        }
+
+        return _model.CreateSession();
+    }
+
+    private void Return(InferenceSession session)
+    {
+        lock (_poolLock)
+        {
+            if (_pool.Count < _options.MaxPooledSessions) _pool.Add(session);
+        }
+    }
+
+    /// <summary>Text pieces (stats null), then one final item with the stats (text empty).</summary>
+    private async IAsyncEnumerable<(string Piece, GenerationStats? Stats)> RunAsync(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var turns = messages.Select(m => new ChatTurn(RoleName(m.Role), m.Text)).ToList();
+        string prompt = _template.Render(turns, addAssistantPrompt: true);
+        var generation = MapOptions(chatOptions);
+        var tokens = TextGenerator.EncodePrompt(_model, prompt, generation);
+        var session = Rent(tokens);
+        try
+        {
+            var generator = new TextGenerator(session);
+            await foreach (var piece in generator.GenerateAsync(tokens, generation, ct).ConfigureAwait(false))
+                if (piece.Text.Length > 0) yield return (piece.Text, null);
+            yield return ("", generator.LastStats);
+        }
+        finally
+        {
+            Return(session);
+        }
+    }
+
+    private GenerationOptions MapOptions(ChatOptions? o)
+    {
+        var d = _options.Sampling;
+        var sampling = d with
+        {
+            Temperature = o?.Temperature ?? d.Temperature,
+            TopP = o?.TopP ?? d.TopP,
+            TopK = o?.TopK ?? d.TopK,
+            Seed = o?.Seed is { } seed ? unchecked((int)(seed ^ (seed >> 32))) : d.Seed,
+            FrequencyPenalty = o?.FrequencyPenalty ?? d.FrequencyPenalty,
+            PresencePenalty = o?.PresencePenalty ?? d.PresencePenalty,
+        };
+        var stops = new List<string>(_template.StopSequences);
+        if (o?.StopSequences is { } extra) stops.AddRange(extra);
+        return new GenerationOptions
+        {
+            MaxTokens = o?.MaxOutputTokens ?? _options.MaxOutputTokens,
+            Sampling = sampling,
+            StopSequences = stops,
+        };
+    }
+
+    private static string RoleName(ChatRole role)
+    {
+        if (role == ChatRole.System) return "system";
+        if (role == ChatRole.Assistant) return "assistant";
+        if (role == ChatRole.User) return "user";
+        return role.Value;
+    }
+
+    private static ChatFinishReason MapFinish(GenerationFinishReason reason)
+        => reason is GenerationFinishReason.MaxTokens or GenerationFinishReason.ContextFull ? ChatFinishReason.Length : ChatFinishReason.Stop;
+
+    private static UsageDetails Usage(GenerationStats s) => new()
+    {
+        InputTokenCount = s.PromptTokens,
+        OutputTokenCount = s.GeneratedTokens,
+        TotalTokenCount = s.PromptTokens + s.GeneratedTokens,
+    };
+}

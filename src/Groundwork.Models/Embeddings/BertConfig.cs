@@ -1,0 +1,47 @@
+namespace Groundwork.Models.Embeddings;
+
+/// <summary>How token states become one sentence embedding; the values are llama.cpp's <c>pooling_type</c> codes.</summary>
+public enum EmbeddingPooling
+{
+    /// <summary>The mean of all token states of the sequence (sentence-transformers' default; all-MiniLM, e5).</summary>
+    Mean = 1,
+
+    /// <summary>The state of the first token, [CLS] (bge).</summary>
+    Cls = 2,
+
+    /// <summary>The state of the last token (decoder embedders; for BERT, the final [SEP]).</summary>
+    Last = 3,
+}
+
+/// <summary>The hyper-parameters of a BERT encoder, read from GGUF metadata (<c>bert.*</c>).</summary>
+/// <param name="LayerCount">Transformer blocks (<c>block_count</c>).</param>
+/// <param name="EmbeddingLength">Model width and embedding dimension (<c>embedding_length</c>).</param>
+/// <param name="FeedForwardLength">GELU hidden width (<c>feed_forward_length</c>).</param>
+/// <param name="HeadCount">Attention heads (<c>attention.head_count</c>).</param>
+/// <param name="LayerNormEpsilon">LayerNorm epsilon (<c>attention.layer_norm_epsilon</c>).</param>
+/// <param name="ContextLength">Trained positions (<c>context_length</c>; rows of <c>position_embd</c>).</param>
+/// <param name="VocabSize">Rows of the token embedding.</param>
+/// <param name="Pooling">Pooling from <c>pooling_type</c>; <see cref="EmbeddingPooling.Mean"/> where the file says none.</param>
+public sealed record BertConfig(
+    int LayerCount,
+    int EmbeddingLength,
+    int FeedForwardLength,
+    int HeadCount,
+    float LayerNormEpsilon,
+    int ContextLength,
+    int VocabSize,
+    EmbeddingPooling Pooling)
+{
+    /// <summary>Width of one attention head.</summary>
+    public int HeadDim => EmbeddingLength / HeadCount;
+}
+
+/// <summary>Options for <see cref="BertEmbeddingModel.Load"/>.</summary>
+public sealed class BertLoadOptions
+{
+    /// <summary>Overrides the pooling the file's metadata names.</summary>
+    public EmbeddingPooling? Pooling { get; init; }
+
+    /// <summary>Caps the tokens per input below the model's trained context length (inputs longer are truncated).</summary>
+    public int? MaxTokens { get; init; }
+}

@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using Groundwork.Models.Gguf;
+using Groundwork.Models.Tokenizers;
+
+namespace Groundwork.Models.Embeddings;
+
+/// <summary>
+/// A BERT-family sentence-embedding model (all-MiniLM, bge, e5, …) read from a GGUF file as llama.cpp converts it
+/// (<c>general.architecture = "bert"</c>): WordPiece tokenizer from the file's metadata, bidirectional post-LayerNorm
+/// encoder with tanh-GELU, then mean, CLS or last-token pooling. Weights stay in the mapped file. Thread-safe: concurrent
+/// callers each get their own scratch.
+/// </summary>
+public sealed class BertEmbeddingModel : IDisposable
+{
+    private readonly GgufFile _file;
+    private readonly BertWeights _weights;
+    private readonly ConcurrentBag<BertEncoder> _encoders = [];
+    private bool _disposed;
+
+    private BertEmbeddingModel(GgufFile file, BertConfig config, BertWeights weights, LlmTokenizer tokenizer, int maxTokens, string name)
+    {
+        _file = file;
+        Config = config;
+        _weights = weights;
+        Tokenizer = tokenizer;
+        MaxTokens = maxTokens;
+        Name = name;
+    }
+
+    /// <summary>The hyper-parameters read from the file.</summary>
+    public BertConfig Config { get; }
+
+    /// <summary>The WordPiece tokenizer built from the file's <c>tokenizer.ggml.*</c> metadata.</summary>
+    public LlmTokenizer Tokenizer { get; }
+
+    /// <summary>Most tokens per input, special tokens included; longer inputs are truncated.</summary>
+    public int MaxTokens { get; }
+
+    /// <summary>Embedding dimension.</summary>
+    public int Dimension => Config.EmbeddingLength;
+
+    /// <summary>The pooling in use (metadata, or the load option that overrides it).</summary>
+    public EmbeddingPooling Pooling => Config.Pooling;
+
+    /// <summary><c>general.name</c>, or the file name without extension.</summary>
+    public string Name { get; }
+
+    /// <summary>Opens and maps a BERT GGUF file.</summary>
+    /// <exception cref="GgufException">The file is not a BERT encoder, or a tensor or key is missing or malformed (message names file and tensor/key).</exception>
+    public static BertEmbeddingModel Load(string path, BertLoadOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var file = GgufFile.Open(path);
+        try
+        {
+            var arch = file.TryGetString("general.architecture")
+                ?? throw new GgufException($"{file.FileName}: metadata key 'general.architecture' not found");
+            if (arch != "bert")
+                throw new GgufException($"{file.FileName}: architecture '{arch}' is not a BERT encoder (supported: bert)");
+            var config = ReadConfig(file, options);
+            var weights = BertWeights.Bind(file, config);
+            var tokenizer = LlmTokenizer.FromGguf(file);
+            if (tokenizer.VocabSize != config.VocabSize)
+                throw new GgufException($"{file.FileName}: the tokenizer has {tokenizer.VocabSize} tokens but 'token_embd.weight' has {config.VocabSize} rows");
+            int maxTokens = config.ContextLength;
+            if (options?.MaxTokens is { } cap)
+            {
+                if (cap < 2) throw new ArgumentOutOfRangeException(nameof(options), cap, "MaxTokens must be at least 2");
+                maxTokens = Math.Min(maxTokens, cap);
+            }
+            var name = file.TryGetString("general.name");
+            if (string.IsNullOrWhiteSpace(name)) name = Path.GetFileNameWithoutExtension(file.FileName);
+            return new BertEmbeddingModel(file, config, weights, tokenizer, maxTokens, name);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    private static BertConfig ReadConfig(GgufFile file, BertLoadOptions? options)
+    {
+        int Int(string key)
+        {
+            var v = file.GetInteger("bert." + key);
+            if (v is <= 0 or > int.MaxValue) throw new GgufException($"{file.FileName}: metadata key 'bert.{key}' has invalid value {v}");
+            return (int)v;
+        }
+        int dim = Int("embedding_length"), heads = Int("attention.head_count");
+        if (dim % heads != 0)
+            throw new GgufException($"{file.FileName}: 'bert.embedding_length' {dim} is not a multiple of 'bert.attention.head_count' {heads}");
+        if (!file.TryGetTensor("token_embd.weight", out var embd))
+            throw new GgufException($"{file.FileName}: tensor 'token_embd.weight' not found (required for a BERT encoder)");
+
+        var pooling = options?.Pooling;
+        if (pooling is null)
+        {
+            long code = file.TryGetInteger("bert.pooling_type") ?? 1;
+            pooling = code switch
+            {
+                0 or 1 => EmbeddingPooling.Mean, // "none" yields per-token states; a sentence embedder needs one vector
+                2 => EmbeddingPooling.Cls,
+                3 => EmbeddingPooling.Last,
+                _ => throw new GgufException($"{file.FileName}: metadata key 'bert.pooling_type' is {code}; supported: 0 (none, pooled as mean), 1 (mean), 2 (cls), 3 (last)"),
+            };
+        }
+        else if (!Enum.IsDefined(pooling.Value))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), pooling, "unknown pooling");
+        }
+
+        return new BertConfig(
+            LayerCount: Int("block_count"),
+            EmbeddingLength: dim,
+            FeedForwardLength: Int("feed_forward_length"),
+            HeadCount: heads,
+            LayerNormEpsilon: file.TryGetFloat("bert.attention.layer_norm_epsilon") ?? 1e-12f,
+            ContextLength: Int("context_length"),
+            VocabSize: checked((int)embd.RowCount),
+            Pooling: pooling.Value);
+    }
+
+    /// <summary>
+    /// Tokenizes <paramref name="text"/> with the model's special tokens ([CLS] … [SEP]). When it has more than
+    /// <see cref="MaxTokens"/> tokens it is cut to that length, keeping the final [SEP]; <paramref name="fullCount"/>
+    /// is the count before truncation.
+    /// </summary>
+    public int[] Tokenize(string text, out int fullCount)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = Tokenizer.Encode(text, addSpecial: true, parseSpecial: false);
+        fullCount = ids.Count;
+        if (ids.Count <= MaxTokens) return [.. ids];
+        var cut = new int[MaxTokens];
+        ids.CopyTo(0, cut, 0, MaxTokens);
+        int last = ids[^1];
+        if (last >= 0 && (last == Tokenizer.SeparatorId || last == Tokenizer.EosId)) cut[^1] = last;
+        return cut;
+    }
+
+    /// <summary>
+    /// Embeds token sequences (each at most <see cref="MaxTokens"/> long, special tokens included) as one batch:
+    /// returns [count][<see cref="Dimension"/>], pooled as <see cref="Pooling"/>, unit length when <paramref name="normalize"/>.
+    /// A sequence's embedding does not depend on the others in the batch.
+    /// </summary>
+    public float[][] EmbedTokens(IReadOnlyList<int[]> sequences, bool normalize = true)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        var flat = new float[sequences.Count * Dimension];
+        EmbedTokens(sequences, normalize, flat);
+        var result = new float[sequences.Count][];
+        for (int i = 0; i < result.Length; i++) result[i] = flat.AsSpan(i * Dimension, Dimension).ToArray();
+        return result;
+    }
+
+    /// <summary>As <see cref="EmbedTokens(IReadOnlyList{int[]}, bool)"/>, into <paramref name="output"/>[count × Dimension].</summary>
+    public void EmbedTokens(IReadOnlyList<int[]> sequences, bool normalize, Span<float> output)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (output.Length < sequences.Count * Dimension)
+            throw new ArgumentException($"output has room for {output.Length} values; {sequences.Count} × {Dimension} needed", nameof(output));
+        for (int s = 0; s < sequences.Count; s++)
+        {
+            if (sequences[s] is null || sequences[s].Length == 0) throw new ArgumentException($"sequence {s} is empty", nameof(sequences));
+            if (sequences[s].Length > MaxTokens) throw new ArgumentException($"sequence {s} has {sequences[s].Length} tokens; at most {MaxTokens}", nameof(sequences));
+        }
+        if (!_encoders.TryTake(out var encoder)) encoder = new BertEncoder(_weights, Config);
+        try
+        {
+            encoder.Encode(sequences, Pooling, normalize, output);
+        }
+        finally
+        {
+            _encoders.Add(encoder);
+        }
+    }
+
+    /// <summary>Unmaps the file. Embedding afterwards throws <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _file.Dispose();
+    }
+}

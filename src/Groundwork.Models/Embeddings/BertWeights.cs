@@ -1,0 +1,126 @@
+using Groundwork.Models.Gguf;
+using Groundwork.Numerics.Quantization;
+
+namespace Groundwork.Models.Embeddings;
+
+/// <summary>An F32 vector (norm weight or bias) inside the mapped file; absent optional biases have a null pointer.</summary>
+internal readonly unsafe struct BertVector
+{
+    public readonly float* Data;
+    public readonly int Length;
+
+    public BertVector(float* data, int length)
+    {
+        Data = data;
+        Length = length;
+    }
+
+    public bool IsPresent => Data != null;
+
+    public ReadOnlySpan<float> Span => new(Data, Length);
+}
+
+/// <summary>One BERT block's weights (post-LayerNorm): views into the mapped file, immutable and shared.</summary>
+internal sealed class BertLayerWeights
+{
+    public required QuantizedMatrix Wq { get; init; }       // [dim rows, dim cols]
+    public required BertVector Bq { get; init; }            // [dim]
+    public required QuantizedMatrix Wk { get; init; }       // [dim, dim]
+    public required BertVector Bk { get; init; }            // [dim]
+    public required QuantizedMatrix Wv { get; init; }       // [dim, dim]
+    public required BertVector Bv { get; init; }            // [dim]
+    public required QuantizedMatrix Wo { get; init; }       // [dim, dim]
+    public BertVector Bo { get; init; }                     // [dim] (optional)
+    public required BertVector AttnNormW { get; init; }     // [dim] attn_output_norm
+    public required BertVector AttnNormB { get; init; }     // [dim]
+    public required QuantizedMatrix Up { get; init; }       // [ff, dim]
+    public BertVector UpB { get; init; }                    // [ff] (optional)
+    public required QuantizedMatrix Down { get; init; }     // [dim, ff]
+    public BertVector DownB { get; init; }                  // [dim] (optional)
+    public required BertVector OutNormW { get; init; }      // [dim] layer_output_norm
+    public required BertVector OutNormB { get; init; }      // [dim]
+}
+
+/// <summary>All weights of a BERT encoder, bound by llama.cpp's tensor names with shape checks.</summary>
+internal sealed unsafe class BertWeights
+{
+    public required QuantizedMatrix TokenEmbedding { get; init; }    // [vocab rows, dim cols]
+    public required QuantizedMatrix PositionEmbedding { get; init; } // [context rows, dim cols]
+    public QuantizedMatrix? TokenTypes { get; init; }                // [types rows, dim cols]; row 0 ("sentence A") is added
+    public required BertVector EmbedNormW { get; init; }             // [dim] token_embd_norm
+    public required BertVector EmbedNormB { get; init; }             // [dim]
+    public required BertLayerWeights[] Layers { get; init; }         // [layerCount]
+
+    public static BertWeights Bind(GgufFile file, BertConfig c)
+    {
+        int dim = c.EmbeddingLength, ff = c.FeedForwardLength;
+        var layers = new BertLayerWeights[c.LayerCount];
+        for (int i = 0; i < layers.Length; i++)
+        {
+            string p = $"blk.{i}.";
+            if (!file.TryGetTensor(p + "attn_q.weight", out _) && file.TryGetTensor(p + "attn_qkv.weight", out _))
+                throw new GgufException($"{file.FileName}: tensor '{p}attn_qkv.weight' (fused q/k/v) is not supported; expected separate attn_q/attn_k/attn_v");
+            layers[i] = new BertLayerWeights
+            {
+                Wq = Matrix(file, p + "attn_q.weight", dim, dim),
+                Bq = Vector(file, p + "attn_q.bias", dim, required: true),
+                Wk = Matrix(file, p + "attn_k.weight", dim, dim),
+                Bk = Vector(file, p + "attn_k.bias", dim, required: true),
+                Wv = Matrix(file, p + "attn_v.weight", dim, dim),
+                Bv = Vector(file, p + "attn_v.bias", dim, required: true),
+                Wo = Matrix(file, p + "attn_output.weight", dim, dim),
+                Bo = Vector(file, p + "attn_output.bias", dim, required: false),
+                AttnNormW = Vector(file, p + "attn_output_norm.weight", dim, required: true),
+                AttnNormB = Vector(file, p + "attn_output_norm.bias", dim, required: true),
+                Up = Matrix(file, p + "ffn_up.weight", ff, dim),
+                UpB = Vector(file, p + "ffn_up.bias", ff, required: false),
+                Down = Matrix(file, p + "ffn_down.weight", dim, ff),
+                DownB = Vector(file, p + "ffn_down.bias", dim, required: false),
+                OutNormW = Vector(file, p + "layer_output_norm.weight", dim, required: true),
+                OutNormB = Vector(file, p + "layer_output_norm.bias", dim, required: true),
+            };
+        }
+
+        QuantizedMatrix? types = null;
+        if (file.TryGetTensor("token_types.weight", out var tt))
+            types = Matrix(file, "token_types.weight", checked((int)tt.RowCount), dim, rowsOnly: true);
+        return new BertWeights
+        {
+            TokenEmbedding = Matrix(file, "token_embd.weight", c.VocabSize, dim, rowsOnly: true),
+            PositionEmbedding = Matrix(file, "position_embd.weight", c.ContextLength, dim, rowsOnly: true),
+            TokenTypes = types,
+            EmbedNormW = Vector(file, "token_embd_norm.weight", dim, required: true),
+            EmbedNormB = Vector(file, "token_embd_norm.bias", dim, required: true),
+            Layers = layers,
+        };
+    }
+
+    /// <summary>A 2-D weight of <paramref name="rows"/> × <paramref name="cols"/>; rowsOnly: only dequantized row by row.</summary>
+    private static QuantizedMatrix Matrix(GgufFile file, string name, int rows, int cols, bool rowsOnly = false)
+    {
+        if (!file.TryGetTensor(name, out var t))
+            throw new GgufException($"{file.FileName}: tensor '{name}' not found (required for a BERT encoder)");
+        if (t.Dimensions.Length != 2 || t.Dimensions[0] != cols || t.Dimensions[1] != rows)
+            throw new GgufException($"{file.FileName}: tensor '{name}' has shape [{string.Join(", ", t.Dimensions)}], expected [{cols}, {rows}]");
+        if (rowsOnly ? GgmlTypeInfo(t.Type) : !QuantizedOps.CanMultiply(t.Type))
+            throw new GgufException($"{file.FileName}: tensor '{name}' has type {t.Type}, which the kernels do not support");
+        return new QuantizedMatrix(t.Type, file.GetTensorPointer(t), rows, cols);
+    }
+
+    // Row lookups dequantize; every type the matrix kernels multiply can also be dequantized.
+    private static bool GgmlTypeInfo(GgmlType type) => !QuantizedOps.CanMultiply(type) && type != GgmlType.F32;
+
+    private static BertVector Vector(GgufFile file, string name, int length, bool required)
+    {
+        if (!file.TryGetTensor(name, out var t))
+        {
+            if (required) throw new GgufException($"{file.FileName}: tensor '{name}' not found (required for a BERT encoder)");
+            return default;
+        }
+        if (t.ElementCount != length || t.Dimensions.Length != 1)
+            throw new GgufException($"{file.FileName}: tensor '{name}' has shape [{string.Join(", ", t.Dimensions)}], expected [{length}]");
+        if (t.Type != GgmlType.F32)
+            throw new GgufException($"{file.FileName}: tensor '{name}' has type {t.Type}, expected F32");
+        return new BertVector((float*)file.GetTensorPointer(t), length);
+    }
+}
