@@ -14,10 +14,10 @@ public interface IStoreProvider
 }
 
 /// <summary>
-/// One collection: documents, their chunks, a keyword (BM25) index over the chunks, settings and the interaction log. Every write is
-/// atomic: after a crash a document is either fully present with all its chunks or absent.
+/// One collection: documents, their chunks, a keyword (BM25) index over the chunks, settings, the embedding cache and the
+/// interaction log. Every write is atomic: after a crash a document is either fully present with all its chunks or absent.
 /// </summary>
-public interface ICollectionStore : IInteractionLog, IAsyncDisposable
+public interface ICollectionStore : IInteractionLog, IEmbeddingCache, IAsyncDisposable
 {
     /// <summary>The collection name.</summary>
     string Name { get; }

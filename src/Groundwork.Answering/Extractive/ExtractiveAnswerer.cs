@@ -73,10 +73,9 @@ public sealed class ExtractiveAnswerer
             // A sentence inherits the terms of the heading above it ("How often are laptops replaced?" over
             // "Laptops are refreshed every three years."), at half weight; headings themselves are not answers.
             var context = chunk.SectionPath.Count > 0 ? TermAnalyzer.Terms(chunk.SectionPath[^1]).ToHashSet(StringComparer.Ordinal) : [];
-            foreach (var range in SentenceSegmenter.Split(chunk.Text))
+            foreach (var (start, end) in SentenceSplitter.SplitLines(chunk.Text))
             {
-                var (start, length) = range.GetOffsetAndLength(chunk.Text.Length);
-                var sentence = chunk.Text.Substring(start, length);
+                var sentence = chunk.Text[start..end];
                 var terms = TermAnalyzer.Terms(sentence).ToHashSet(StringComparer.Ordinal);
                 if (terms.Count == 0) continue;
                 if (IsHeadingLike(sentence, chunk.SectionPath))

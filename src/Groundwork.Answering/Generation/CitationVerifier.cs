@@ -47,10 +47,9 @@ public static partial class CitationVerifier
 
         var text = body.ToString();
         var sentences = new List<(string, IReadOnlyList<int>)>();
-        var ranges = SentenceSegmenter.Split(text);
-        for (int i = 0; i < ranges.Count; i++)
+        foreach (var (start, end) in SentenceSplitter.SplitLines(text))
         {
-            var sentence = text[ranges[i]];
+            var sentence = text[start..end];
             // Markers opening a sentence ("... weeks. [2] Vacation ...") belong to the sentence before.
             var leading = LeadingMarkers().Match(sentence);
             if (leading.Success && sentences.Count > 0)
@@ -119,11 +118,10 @@ public static partial class CitationVerifier
     private static (int Start, int End, double Support) BestSupportingSentence(string text, string sentence)
     {
         (int, int, double) best = (0, Math.Min(text.Length, 200), 0);
-        foreach (var r in SentenceSegmenter.Split(text))
+        foreach (var (s, e) in SentenceSplitter.SplitLines(text))
         {
-            var (s, len) = r.GetOffsetAndLength(text.Length);
-            double support = LexicalSupport(sentence, text.Substring(s, len));
-            if (support > best.Item3) best = (s, s + len, support);
+            double support = LexicalSupport(sentence, text[s..e]);
+            if (support > best.Item3) best = (s, e, support);
         }
         // The sentence may draw on several sentences of the source: the whole source is the fallback evidence.
         double whole = LexicalSupport(sentence, text);

@@ -1,3 +1,4 @@
+using Groundwork.Text;
 using Groundwork.Ingestion.Chunking;
 
 namespace Groundwork.Ingestion.Tests.Chunking;

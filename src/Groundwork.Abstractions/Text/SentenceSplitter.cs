@@ -1,4 +1,4 @@
-namespace Groundwork.Ingestion.Chunking;
+namespace Groundwork.Text;
 
 /// <summary>
 /// A small rule-based sentence segmenter. A sentence ends after '.', '!', '?' or '…' (and any closing quotes or
@@ -6,7 +6,7 @@ namespace Groundwork.Ingestion.Chunking;
 /// opening quote/bracket; after '。', '！' or '？' a sentence always ends. A single '.' after a known abbreviation
 /// ("e.g.", "Mr.", "Inc.", "U.S."), a single initial ("J.") or inside a number ("3.14") does not end a sentence.
 /// </summary>
-internal static class SentenceSplitter
+public static class SentenceSplitter
 {
     private static readonly HashSet<string> Abbreviations = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -20,6 +20,25 @@ internal static class SentenceSplitter
 
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> AbbreviationLookup =
         Abbreviations.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>
+    /// Like <see cref="Split"/>, but a line break also ends a sentence: for text whose lines are units of their own
+    /// (headings, list items, table rows) rather than wrapped prose.
+    /// </summary>
+    public static List<(int Start, int End)> SplitLines(ReadOnlySpan<char> text)
+    {
+        var result = new List<(int Start, int End)>();
+        int lineStart = 0;
+        while (lineStart <= text.Length)
+        {
+            int nl = text[lineStart..].IndexOf('\n');
+            int lineEnd = nl < 0 ? text.Length : lineStart + nl;
+            foreach (var (s, e) in Split(text[lineStart..lineEnd])) result.Add((lineStart + s, lineStart + e));
+            if (nl < 0) break;
+            lineStart = lineEnd + 1;
+        }
+        return result;
+    }
 
     /// <summary>The sentences of <paramref name="text"/> as trimmed (start, end) ranges.</summary>
     public static List<(int Start, int End)> Split(ReadOnlySpan<char> text)

@@ -1,0 +1,4 @@
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("Groundwork.Numerics.Tests")]
+[assembly: InternalsVisibleTo("kernel-bench")]
