@@ -194,7 +194,8 @@ public sealed class Ingestor
         {
             foreach (var doc in existing.Values)
             {
-                if (!roots.Any(r => IsUnder(doc.SourcePath, r)) || File.Exists(doc.SourcePath)) continue;
+                // Walked files are known to exist; only files not seen in this run need a look at the disk.
+                if (seen.Contains(doc.SourcePath) || !roots.Any(r => IsUnder(doc.SourcePath, r)) || File.Exists(doc.SourcePath)) continue;
                 if (await _store.RemoveDocumentAsync(doc.Id, cancellationToken).ConfigureAwait(false))
                 {
                     results.Add(new FileResult(doc.SourcePath, FileOutcome.Removed));
