@@ -14,6 +14,9 @@ internal sealed class BertEncoder
     private const float GeluCoefA = 0.044715f;
     private const float Sqrt2OverPi = 0.7978845608028654f;
 
+    /// <summary>Tokens per matrix product (see <see cref="Product"/>); overridable for the benchmark.</summary>
+    internal static int TokenBlock { get; set; } = 64;
+
     private readonly BertWeights _w;
     private readonly BertConfig _c;
     private readonly PreparedActivations _prep = new();
@@ -98,11 +101,15 @@ internal sealed class BertEncoder
         var x = _x.AsSpan(0, n * dim);
         var tmp = _tmp.AsSpan(0, n * dim);
 
-        // q, k, v = x·Wᵀ + b (one quantization of x shared by the three products)
-        _prep.Load(x, n);
-        MatMul.MatMulBatch(l.Wq, _prep, _q);
-        MatMul.MatMulBatch(l.Wk, _prep, _k);
-        MatMul.MatMulBatch(l.Wv, _prep, _v);
+        // q, k, v = x·Wᵀ + b (one preparation of each token block shared by the three products)
+        for (int t0 = 0; t0 < n; t0 += TokenBlock)
+        {
+            int cnt = Math.Min(TokenBlock, n - t0);
+            _prep.Load(x.Slice(t0 * dim, cnt * dim), cnt);
+            MatMul.MatMulBatch(l.Wq, _prep, _q.AsSpan(t0 * dim, cnt * dim));
+            MatMul.MatMulBatch(l.Wk, _prep, _k.AsSpan(t0 * dim, cnt * dim));
+            MatMul.MatMulBatch(l.Wv, _prep, _v.AsSpan(t0 * dim, cnt * dim));
+        }
         AddBias(_q.AsSpan(0, n * dim), l.Bq, n);
         AddBias(_k.AsSpan(0, n * dim), l.Bk, n);
         AddBias(_v.AsSpan(0, n * dim), l.Bv, n);
@@ -110,8 +117,7 @@ internal sealed class BertEncoder
         Attention(b);
 
         // x = LayerNorm(att·Woᵀ + bo + x)
-        _prep.Load(_att.AsSpan(0, n * dim), n);
-        MatMul.MatMulBatch(l.Wo, _prep, tmp);
+        Product(l.Wo, _att.AsSpan(0, n * dim), tmp, n);
         AddBias(tmp, l.Bo, n);
         TensorPrimitives.Add(tmp, x, tmp);
         for (int t = 0; t < n; t++)
@@ -119,16 +125,28 @@ internal sealed class BertEncoder
 
         // x = LayerNorm(GELU(x·Upᵀ + bu)·Downᵀ + bd + x)
         var h = _ff.AsSpan(0, n * ff);
-        _prep.Load(x, n);
-        MatMul.MatMulBatch(l.Up, _prep, h);
+        Product(l.Up, x, h, n);
         AddBias(h, l.UpB, n);
         Gelu(h);
-        _prep.Load(h, n);
-        MatMul.MatMulBatch(l.Down, _prep, tmp);
+        Product(l.Down, h, tmp, n);
         AddBias(tmp, l.DownB, n);
         TensorPrimitives.Add(tmp, x, tmp);
         for (int t = 0; t < n; t++)
             LayerNorm(tmp.Slice(t * dim, dim), l.OutNormW.Span, l.OutNormB.Span, _c.LayerNormEpsilon, x.Slice(t * dim, dim));
+    }
+
+    /// <summary>
+    /// y[n, Rows] = x[n, Cols]·Wᵀ in blocks of <see cref="TokenBlock"/> tokens: the batched kernel streams every
+    /// activation per weight row, so a block keeps the activations (and the rows of y being written) cache-resident.
+    /// </summary>
+    private void Product(in QuantizedMatrix w, ReadOnlySpan<float> x, Span<float> y, int n)
+    {
+        for (int t0 = 0; t0 < n; t0 += TokenBlock)
+        {
+            int cnt = Math.Min(TokenBlock, n - t0);
+            _prep.Load(x.Slice(t0 * w.Cols, cnt * w.Cols), cnt);
+            MatMul.MatMulBatch(w, _prep, y.Slice(t0 * w.Rows, cnt * w.Rows));
+        }
     }
 
     /// <summary>Bidirectional attention of every head, each query seeing only the keys of its own sequence.</summary>
@@ -137,16 +155,16 @@ internal sealed class BertEncoder
         int heads = _c.HeadCount;
         int jobs = b * heads;
         int threads = Math.Min(MatMul.Threads, jobs);
+        int maxLen = MaxLength(b);
         if (threads <= 1)
         {
-            var scores = new float[MaxLength(b)];
-            for (int j = 0; j < jobs; j++) AttendHead(j / heads, j % heads, scores);
+            var scratch = new HeadScratch(maxLen, _c.HeadDim);
+            for (int j = 0; j < jobs; j++) AttendHead(j / heads, j % heads, scratch);
             return;
         }
-        int maxLen = MaxLength(b);
         Parallel.For(0, jobs, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            () => new float[maxLen],
-            (j, _, scores) => { AttendHead(j / heads, j % heads, scores); return scores; },
+            () => new HeadScratch(maxLen, _c.HeadDim),
+            (j, _, scratch) => { AttendHead(j / heads, j % heads, scratch); return scratch; },
             _ => { });
     }
 
@@ -157,22 +175,41 @@ internal sealed class BertEncoder
         return max;
     }
 
-    private void AttendHead(int s, int h, float[] scoreBuffer)
+    /// <summary>Per-worker buffers of one head's attention: keys and values transposed to [headDim, len], scores [len].</summary>
+    private sealed class HeadScratch(int maxLen, int headDim)
+    {
+        public readonly float[] KT = new float[headDim * maxLen]; // [headDim][len]
+        public readonly float[] VT = new float[headDim * maxLen]; // [headDim][len]
+        public readonly float[] Scores = new float[maxLen];       // [len]
+    }
+
+    private void AttendHead(int s, int h, HeadScratch scratch)
     {
         int dim = _c.EmbeddingLength, hd = _c.HeadDim;
         int start = _starts[s], len = _starts[s + 1] - start;
         float scale = 1f / MathF.Sqrt(hd);
-        var scores = scoreBuffer.AsSpan(0, len);
+        // Transposed copies make every inner operation a length-len vector op instead of many length-hd ones.
+        var kt = scratch.KT.AsSpan(0, hd * len);
+        var vt = scratch.VT.AsSpan(0, hd * len);
+        for (int j = 0; j < len; j++)
+        {
+            int row = (start + j) * dim + h * hd;
+            for (int c = 0; c < hd; c++)
+            {
+                kt[c * len + j] = _k[row + c];
+                vt[c * len + j] = _v[row + c];
+            }
+        }
+        var scores = scratch.Scores.AsSpan(0, len);
         for (int i = 0; i < len; i++)
         {
             var q = new ReadOnlySpan<float>(_q, (start + i) * dim + h * hd, hd);
-            for (int j = 0; j < len; j++)
-                scores[j] = TensorPrimitives.Dot(q, new ReadOnlySpan<float>(_k, (start + j) * dim + h * hd, hd)) * scale;
+            scores.Clear();
+            for (int c = 0; c < hd; c++)
+                TensorPrimitives.MultiplyAdd(kt.Slice(c * len, len), q[c] * scale, scores, scores);
             Kernels.SoftmaxInPlace(scores);
             var o = new Span<float>(_att, (start + i) * dim + h * hd, hd);
-            o.Clear();
-            for (int j = 0; j < len; j++)
-                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(_v, (start + j) * dim + h * hd, hd), scores[j], o, o);
+            for (int c = 0; c < hd; c++) o[c] = TensorPrimitives.Dot(scores, vt.Slice(c * len, len));
         }
     }
 

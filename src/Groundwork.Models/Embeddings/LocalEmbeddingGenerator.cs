@@ -85,8 +85,8 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         ArgumentNullException.ThrowIfNull(serviceType);
         if (serviceKey is not null) return null;
         if (serviceType == typeof(EmbeddingGeneratorMetadata)) return _metadata;
-        if (serviceType.IsInstanceOfType(_model)) return _model;
         if (serviceType.IsInstanceOfType(this)) return this;
+        if (serviceType.IsInstanceOfType(_model)) return _model;
         return null;
     }
 

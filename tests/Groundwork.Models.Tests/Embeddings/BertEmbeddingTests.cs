@@ -153,6 +153,8 @@ public sealed class BertEmbeddingTests(RandomBertFiles files) : IClassFixture<Ra
         Assert.NotNull(meta);
         Assert.Equal(RandomBert.Dim, meta.DefaultModelDimensions);
         Assert.Equal("random-bert", meta.DefaultModelId);
+        Assert.Same(model, gen.GetService<BertEmbeddingModel>());
+        Assert.Same(gen, gen.GetService<IEmbeddingGenerator<string, Embedding<float>>>());
         var result = await gen.GenerateAsync(Texts, cancellationToken: TestContext.Current.CancellationToken);
         Assert.All(result, e => Assert.Equal("random-bert", e.ModelId));
         Assert.Equal(Texts.Sum(t => model.Tokenize(t, out _).Length), result.Usage?.InputTokenCount);

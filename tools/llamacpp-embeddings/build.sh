@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds llamacpp_embed against the prebuilt libllama of node-llama-cpp 3.22.1 (npm), headers from its bundled source.
+# Usage: tools/llamacpp-embeddings/build.sh [WORK_DIR]   (default /tmp/llamacpp; prints the binary's path)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+work="${1:-/tmp/llamacpp}"
+mkdir -p "$work"
+if [ ! -d "$work/node_modules/@node-llama-cpp/linux-x64/bins" ]; then
+  (cd "$work" && npm install --omit=optional --no-audit --no-fund node-llama-cpp@3.22.1 @node-llama-cpp/linux-x64@3.22.1 >&2)
+fi
+if [ ! -f "$work/src/include/llama.h" ]; then
+  git clone -q "$work/node_modules/node-llama-cpp/llama/gitRelease.bundle" "$work/src" >&2
+fi
+bins="$work/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64"
+gcc -O2 -o "$work/llamacpp_embed" "$here/llamacpp_embed.c" \
+  -I"$work/src/include" -I"$work/src/ggml/include" \
+  "$bins/libllama.v0.5.0.so" "$bins/libggml.v0.5.0.so" "$bins/libggml-base.so" -lm -Wl,-rpath,"$bins"
+echo "$work/llamacpp_embed"
