@@ -27,6 +27,7 @@ public static class GroundworkCli
         root.Subcommands.Add(LogCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(ChatCommand.Create());
+        root.Subcommands.Add(FinetuneCommand.Create());
         return root.Parse(args).InvokeAsync();
     }
 }

@@ -11,6 +11,7 @@ internal sealed class ModelCliOptions
     public Option<string> ApiKeyEnv { get; } = new("--api-key-env") { Description = "Environment variable holding the API key", DefaultValueFactory = _ => "OPENAI_API_KEY" };
     public Option<int?> Context { get; } = new("--context") { Description = "Context window in tokens (default: the model's)" };
     public Option<string?> Template { get; } = new("--chat-template") { Description = "Chat template override: chatml, llama3, mistral, zephyr, llama2" };
+    public Option<string?> Adapter { get; } = new("--adapter") { Description = "A LoRA adapter (GGUF) applied to the local model without merging" };
 
     public void AddTo(Command command)
     {
@@ -19,6 +20,7 @@ internal sealed class ModelCliOptions
         command.Options.Add(ApiKeyEnv);
         command.Options.Add(Context);
         command.Options.Add(Template);
+        command.Options.Add(Adapter);
     }
 
     public ModelOptions Read(ParseResult result)
@@ -33,6 +35,7 @@ internal sealed class ModelCliOptions
             ApiKeyEnvironmentVariable = result.GetValue(ApiKeyEnv) ?? "OPENAI_API_KEY",
             ContextWindow = result.GetValue(Context),
             ChatTemplate = result.GetValue(Template),
+            AdapterPath = result.GetValue(Adapter),
         };
     }
 }

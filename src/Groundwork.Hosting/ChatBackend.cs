@@ -23,6 +23,9 @@ public sealed record ModelOptions
     /// <summary>Chat template override for local models (chatml, llama3, mistral, zephyr, llama2).</summary>
     public string? ChatTemplate { get; init; }
 
+    /// <summary>A LoRA adapter (GGUF, llama.cpp format) applied to a local model without merging.</summary>
+    public string? AdapterPath { get; init; }
+
     /// <summary>Whether any model is configured.</summary>
     public bool IsConfigured => ModelPath is not null || Endpoint is not null;
 }
@@ -58,11 +61,12 @@ public sealed class ChatBackend : IDisposable
 
     /// <summary>Opens the configured model.</summary>
     /// <exception cref="ArgumentException">Neither or both of a model file and an endpoint are configured.</exception>
-    public static ChatBackend Open(ModelOptions options)
+    public static async Task<ChatBackend> OpenAsync(ModelOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Endpoint is not null)
         {
+            if (options.AdapterPath is not null) throw new ArgumentException("--adapter works with a local --model FILE.gguf, not with --endpoint");
             if (string.IsNullOrWhiteSpace(options.ModelName))
                 throw new ArgumentException("--endpoint needs --model NAME (the model name at the endpoint)");
             var client = new OpenAiCompatibleChatClient(new OpenAiEndpointOptions
@@ -76,8 +80,15 @@ public sealed class ChatBackend : IDisposable
         if (options.ModelPath is null) throw new ArgumentException("no model configured: pass --model FILE.gguf, or --endpoint URL --model NAME");
         if (!File.Exists(options.ModelPath)) throw new FileNotFoundException($"{options.ModelPath}: model file not found");
         var model = LlamaModel.Load(options.ModelPath, new ModelLoadOptions { ContextLength = options.ContextWindow, ChatTemplate = options.ChatTemplate });
-        var chat = new LocalChatClient(model, new LocalChatClientOptions { ChatTemplate = options.ChatTemplate });
-        return new ChatBackend(chat, model.Tokenizer, model.ContextLength, model.Name, model);
+        IProjectionAdapter? adapter = null;
+        if (options.AdapterPath is { } adapterPath)
+        {
+            if (!File.Exists(adapterPath)) throw new FileNotFoundException($"{adapterPath}: adapter file not found");
+            adapter = await Groundwork.Training.LoraAdapter.LoadGgufAsync(adapterPath, cancellationToken).ConfigureAwait(false);
+        }
+        var chat = new LocalChatClient(model, new LocalChatClientOptions { ChatTemplate = options.ChatTemplate, Adapter = adapter });
+        var id = adapter is null ? model.Name : $"{model.Name}+{Path.GetFileNameWithoutExtension(options.AdapterPath)}";
+        return new ChatBackend(chat, model.Tokenizer, model.ContextLength, id, model);
     }
 
     /// <inheritdoc />

@@ -22,7 +22,7 @@ public sealed class RuntimeEndToEndTests : IDisposable
     {
         await using var ws = await GroundworkWorkspace.OpenAsync(new GroundworkOptions { StoreDirectory = _dir.Path });
         await ws.Ingestor.IngestAsync([TestPaths.Repo("samples", "northwind")], cancellationToken: TestContext.Current.CancellationToken);
-        using var backend = ChatBackend.Open(new ModelOptions { ModelPath = Stories });
+        using var backend = await ChatBackend.OpenAsync(new ModelOptions { ModelPath = Stories }, TestContext.Current.CancellationToken);
         Assert.True(backend.ContextWindow >= 512);
         // A small window makes the budget bite: most retrieved sources cannot fit.
         var options = new GroundedAnswerOptions { ContextWindow = 1024, AnswerReserve = 64, RewriteQuery = false };

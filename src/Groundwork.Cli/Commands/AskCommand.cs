@@ -33,7 +33,7 @@ internal static class AskCommand
             }
             else
             {
-                using var backend = ChatBackend.Open(modelOptions);
+                using var backend = await ChatBackend.OpenAsync(modelOptions, token).ConfigureAwait(false);
                 var answerer = ws.CreateGroundedAnswerer(backend, new GroundedAnswerOptions
                 {
                     Policy = result.GetValue(policy),

@@ -24,7 +24,7 @@ internal static class ChatCommand
         model.AddTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(result, ct, async (ws, json, token) =>
         {
-            using var backend = ChatBackend.Open(model.Read(result));
+            using var backend = await ChatBackend.OpenAsync(model.Read(result), token).ConfigureAwait(false);
             var stats = await ws.Store.GetStatsAsync(token).ConfigureAwait(false);
             bool grounded = !result.GetValue(noRetrieval) && stats.Documents > 0;
             Console.Error.WriteLine(grounded

@@ -25,7 +25,8 @@ internal static class GenerateCommand
         var repeat = new Option<float>("--repeat-penalty") { DefaultValueFactory = _ => 1f };
         var stop = new Option<string[]>("--stop") { Description = "Stop sequence (repeatable)" };
         var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores)" };
-        var command = new Command("generate", "Continue a prompt with a local GGUF model") { prompt, model, tokens, temperature, seed, topK, topP, minP, repeat, stop, threads };
+        var adapter = new Option<string?>("--adapter") { Description = "A LoRA adapter (GGUF) applied without merging" };
+        var command = new Command("generate", "Continue a prompt with a local GGUF model") { prompt, model, tokens, temperature, seed, topK, topP, minP, repeat, stop, threads, adapter };
         command.SetAction(async (result, ct) =>
         {
             bool json = result.GetValue(GlobalOptions.Json);
@@ -34,6 +35,8 @@ internal static class GenerateCommand
                 if (result.GetValue(threads) is int t) Groundwork.Numerics.MatMul.Threads = Math.Max(1, t);
                 using var llm = LlamaModel.Load(result.GetValue(model)!);
                 var generator = new TextGenerator(llm);
+                if (result.GetValue(adapter) is { } adapterPath)
+                    generator.Session.Adapter = await Groundwork.Training.LoraAdapter.LoadGgufAsync(adapterPath, ct).ConfigureAwait(false);
                 var options = new GenerationOptions
                 {
                     MaxTokens = result.GetValue(tokens),

@@ -18,6 +18,9 @@ public sealed record LocalChatClientOptions
     /// <summary>A chat template to use instead of the model's (see <see cref="ChatTemplate.Names"/>).</summary>
     public string? ChatTemplate { get; init; }
 
+    /// <summary>A LoRA adapter applied to every session of this client without merging (several clients can share one base model).</summary>
+    public Transformers.IProjectionAdapter? Adapter { get; init; }
+
     /// <summary>Idle sessions (KV caches) kept for reuse; further sessions are dropped after their call.</summary>
     public int MaxPooledSessions { get; init; } = 4;
 }
@@ -137,7 +140,9 @@ public sealed class LocalChatClient : IChatClient
             }
         }
 
-        return _model.CreateSession();
+        var session = _model.CreateSession();
+        session.Adapter = _options.Adapter;
+        return session;
     }
 
     private void Return(InferenceSession session)

@@ -97,6 +97,12 @@ public sealed class InferenceSession
     /// <summary>The logits produced by the last <see cref="Forward"/> or <see cref="Prefill(ReadOnlySpan{int})"/>.</summary>
     public ReadOnlySpan<float> Logits => _logits;
 
+    /// <summary>
+    /// An optional adapter (e.g. LoRA) added to this session's projections; the base weights stay shared and unmerged.
+    /// Set it before processing tokens (changing it invalidates the KV cache: call <see cref="Reset"/>).
+    /// </summary>
+    public IProjectionAdapter? Adapter { get; set; }
+
     /// <summary>Forgets every cached token.</summary>
     public void Reset() => Position = 0;
 
@@ -237,6 +243,9 @@ public sealed class InferenceSession
         layer.Wq.MatVec(_prep, _q);
         layer.Wk.MatVec(_prep, k);
         layer.Wv.MatVec(_prep, v);
+        Adapt(layerIndex, AdaptedProjection.Query, xn, _q, 1);
+        Adapt(layerIndex, AdaptedProjection.Key, xn, k, 1);
+        Adapt(layerIndex, AdaptedProjection.Value, xn, v, 1);
         if (layer.Bq.IsPresent)
         {
             TensorPrimitives.Add(_q, layer.Bq.Span, _q);
@@ -259,6 +268,7 @@ public sealed class InferenceSession
         }
 
         layer.Wo.MatVec(_attOut, output);
+        Adapt(layerIndex, AdaptedProjection.Output, _attOut, output, 1);
     }
 
     /// <summary>Batched <see cref="AttentionForward"/> for n tokens at positions pos0..pos0+n-1: xn[n, dim] → output[n, dim].</summary>
@@ -273,6 +283,9 @@ public sealed class InferenceSession
         layer.Wq.MatMulBatch(_prep, q);
         layer.Wk.MatMulBatch(_prep, k);
         layer.Wv.MatMulBatch(_prep, v);
+        Adapt(layerIndex, AdaptedProjection.Query, xn, q, n);
+        Adapt(layerIndex, AdaptedProjection.Key, xn, k, n);
+        Adapt(layerIndex, AdaptedProjection.Value, xn, v, n);
         for (int i = 0; i < n; i++)
         {
             var qi = q.Slice(i * qDim, qDim);
@@ -301,6 +314,7 @@ public sealed class InferenceSession
         }
 
         layer.Wo.MatMulBatch(_bAttOut.AsSpan(0, n * qDim), output, n);
+        Adapt(layerIndex, AdaptedProjection.Output, _bAttOut.AsSpan(0, n * qDim), output, n);
     }
 
     /// <summary>Rotates the heads of one token's q or k [heads * headDim] in place for <paramref name="pos"/>.</summary>
@@ -347,8 +361,11 @@ public sealed class InferenceSession
         _prep.Load(xn);
         layer.Gate.MatVec(_prep, _gate);
         layer.Up.MatVec(_prep, _up);
+        Adapt(layer.Index, AdaptedProjection.Gate, xn, _gate, 1);
+        Adapt(layer.Index, AdaptedProjection.Up, xn, _up, 1);
         Kernels.SwiGlu(_gate, _up, _gate);
         layer.Down.MatVec(_gate, output);
+        Adapt(layer.Index, AdaptedProjection.Down, _gate, output, 1);
     }
 
     /// <summary>Batched <see cref="FeedForwardForward"/>: xn[n, dim] → output[n, dim].</summary>
@@ -359,12 +376,21 @@ public sealed class InferenceSession
         _prep.Load(xn, n);
         layer.Gate.MatMulBatch(_prep, gate);
         layer.Up.MatMulBatch(_prep, up);
+        Adapt(layer.Index, AdaptedProjection.Gate, xn, gate, n);
+        Adapt(layer.Index, AdaptedProjection.Up, xn, up, n);
         Kernels.SwiGlu(gate, up, gate);
         layer.Down.MatMulBatch(gate, output, n);
+        Adapt(layer.Index, AdaptedProjection.Down, gate, output, n);
     }
 
     /// <summary>logits[vocab] = Output · xn[dim] (xn already passed through the final norm).</summary>
     internal void OutputForward(ReadOnlySpan<float> xn, Span<float> logits) => _w.Output.MatVec(xn, logits);
+
+    /// <summary>y += the adapter's delta for this projection, when a session adapter adapts it.</summary>
+    private void Adapt(int layer, AdaptedProjection projection, ReadOnlySpan<float> x, Span<float> y, int n)
+    {
+        if (Adapter is { } a && a.Adapts(layer, projection)) a.Apply(layer, projection, x, y, n);
+    }
 
     private void EnsureBatchScratch()
     {

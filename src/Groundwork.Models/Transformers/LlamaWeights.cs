@@ -23,6 +23,7 @@ internal readonly unsafe struct WeightVector
 /// <summary>One transformer block's weights; all views into the mapped file (immutable, shared by sessions).</summary>
 internal sealed class LlamaLayerWeights
 {
+    public int Index { get; init; }                        // block number (for per-session adapters)
     public required WeightVector AttnNorm { get; init; }   // [dim]
     public required WeightMatrix Wq { get; init; }         // [qDim rows, dim cols]
     public required WeightMatrix Wk { get; init; }         // [kvDim, dim]
@@ -55,6 +56,7 @@ internal sealed unsafe class LlamaWeights
             string p = $"blk.{i}.";
             layers[i] = new LlamaLayerWeights
             {
+                Index = i,
                 AttnNorm = Vector(file, p + "attn_norm.weight", dim),
                 Wq = Matrix(file, p + "attn_q.weight", q, dim),
                 Wk = Matrix(file, p + "attn_k.weight", kv, dim),
