@@ -7,7 +7,8 @@ namespace Groundwork.Models.Tests.Embeddings;
 
 /// <summary>
 /// A small random-weight BERT (llama.cpp tensor names) held as float64 arrays, with the vocabulary of llama.cpp's
-/// ggml-vocab-bert-bge.gguf. The same values are written to a GGUF (F32 or F16 matrices) and fed to <see cref="ReferenceBert"/>.
+/// ggml-vocab-bert-bge.gguf. The same values are written to a GGUF (F32 or F16 matrices) and fed to ReferenceBert
+/// (linked into the retrieval tests too, which need a real encoder file).
 /// </summary>
 internal sealed class RandomBert
 {
