@@ -29,6 +29,15 @@ internal static class SchemaMigrations
                 record TEXT NOT NULL,
                 feedback TEXT);
             """)),
+        new(4, "embedding cache", (c, t) => Exec(c, t, """
+            CREATE TABLE IF NOT EXISTS embeddings(
+                model TEXT NOT NULL,
+                chunk_hash TEXT NOT NULL,
+                dim INTEGER NOT NULL,
+                vector BLOB NOT NULL, -- dim float32 values, little-endian
+                PRIMARY KEY(model, chunk_hash)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS ix_chunks_content_hash ON chunks(content_hash);
+            """)),
     ];
 
     /// <summary>The schema version this code writes.</summary>

@@ -11,7 +11,7 @@ namespace Groundwork.Storage.Sqlite;
 /// transaction, so after a crash a document is either fully present with all its chunks and index rows or absent.
 /// Dispose closes the file.
 /// </summary>
-public sealed class SqliteCollectionStore : ICollectionStore
+public sealed partial class SqliteCollectionStore : ICollectionStore
 {
     // BM25 column weights (title, section, text). Title weight 2 matched or beat 1 on SciFact (measured-facts.md);
     // headings are a similarly strong but shorter signal.

@@ -5,7 +5,10 @@ using Spectre.Console;
 
 namespace Groundwork.Cli.Commands;
 
-/// <summary>`groundwork ingest PATH... [--include GLOB] [--exclude GLOB] [--tag k=v]`.</summary>
+/// <summary>
+/// `groundwork ingest PATH... [--include GLOB] [--exclude GLOB] [--tag k=v] [--embedding-model FILE.gguf |
+/// --embedding-endpoint URL --embedding-model NAME]`.
+/// </summary>
 internal static class IngestCommand
 {
     public static Command Create()
@@ -15,12 +18,15 @@ internal static class IngestCommand
         var exclude = new Option<string[]>("--exclude") { Description = "Skip files matching this glob (repeatable)" };
         var tags = new Option<string[]>("--tag") { Description = "Tag every document: key=value (repeatable)" };
         var keep = new Option<bool>("--keep-deleted") { Description = "Keep documents whose files were deleted" };
+        var embedding = new EmbeddingCliOptions();
         var command = new Command("ingest", "Add or update documents in the collection; unchanged files are skipped, deleted files removed")
         {
             paths, include, exclude, tags, keep,
         };
+        embedding.AddTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(result, ct, async (ws, json, token) =>
         {
+            if (embedding.Read(result) is { } embeddingOptions) ws.UseEmbeddingModel(embeddingOptions);
             var tagMap = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var t in result.GetValue(tags) ?? [])
             {
@@ -51,6 +57,8 @@ internal static class IngestCommand
             {
                 report = await ws.Ingestor.IngestAsync(targets, options, null, token).ConfigureAwait(false);
             }
+            // With an embedding model: bring its vector index up to date (and switch the collection to it when complete).
+            var vectors = await ws.UpdateVectorIndexAsync(token).ConfigureAwait(false);
 
             if (json)
             {
@@ -66,6 +74,15 @@ internal static class IngestCommand
                     seconds = Math.Round(report.Elapsed.TotalSeconds, 3),
                     megabytes = Math.Round(report.BytesRead / 1e6, 3),
                     failures = report.Failures.Select(f => new { path = f.Path, reason = f.Reason }),
+                    vectors = vectors is null ? null : new
+                    {
+                        model = ws.VectorIndex!.ModelId,
+                        count = ws.VectorIndex.Count,
+                        added = vectors.Added,
+                        removed = vectors.Removed,
+                        embedded = vectors.Embedded,
+                        switched = vectors.Switched,
+                    },
                 });
             }
             else
@@ -76,6 +93,10 @@ internal static class IngestCommand
                     $"Ingested into '{ws.Store.Name}': {report.Count(FileOutcome.Added)} added, {report.Count(FileOutcome.Updated)} updated, " +
                     $"{report.Count(FileOutcome.Unchanged)} unchanged, {report.Count(FileOutcome.Removed)} removed, {report.Count(FileOutcome.Failed)} failed; " +
                     $"{report.ChunksWritten} chunks in {report.Elapsed.TotalSeconds:0.00} s ({report.BytesRead / 1e6 / secs:0.0} MB/s)");
+                if (vectors is not null)
+                    Console.Out.WriteLine(
+                        $"Vector index '{ws.VectorIndex!.ModelId}': {ws.VectorIndex.Count} vectors ({vectors.Added} added, {vectors.Removed} removed, " +
+                        $"{vectors.Embedded} embedded, the rest from the cache){(vectors.Switched ? "; the collection now uses this model" : "")}");
             }
             return report.HasFailures ? GroundworkCli.PartialFailure : GroundworkCli.Ok;
         }));
