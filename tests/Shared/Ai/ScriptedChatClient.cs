@@ -1,13 +1,14 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 
-namespace Groundwork.Answering.Tests.Generation;
+namespace Groundwork.Testing;
 
 /// <summary>
-/// A stand-in model at the IChatClient boundary: replies with whatever the script function returns for the
-/// messages it receives, streamed in small pieces, and records every call.
+/// A stand-in model at the IChatClient boundary (for tests where the model itself is not under test): replies with
+/// what the script returns for the messages it receives, streamed in small pieces, and records every call.
+/// Linked into test projects that set UseAiTestFakes.
 /// </summary>
-internal sealed class ScriptedChatClient(Func<IReadOnlyList<ChatMessage>, string> script) : IChatClient
+internal sealed class ScriptedChatClient(Func<IReadOnlyList<ChatMessage>, string> script, string model = "scripted-model") : IChatClient
 {
     public List<IReadOnlyList<ChatMessage>> Calls { get; } = [];
 
@@ -33,7 +34,7 @@ internal sealed class ScriptedChatClient(Func<IReadOnlyList<ChatMessage>, string
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null)
-        => serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("scripted", null, "scripted-model") : null;
+        => serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("scripted", null, model) : null;
 
     public void Dispose() { }
 }
