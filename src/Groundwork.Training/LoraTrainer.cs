@@ -35,7 +35,7 @@ public sealed class LoraTrainer
         Lora = lora;
         Options = training;
         BaseModel = baseModel;
-        _w = BaseWeights.Bind(baseModel, ConfigReader.Read(baseModel));
+        _w = BaseWeights.Bind(baseModel, Groundwork.Models.Transformers.LlamaModel.ReadConfig(baseModel));
         _lora = LoraParameters<float>.Create(_w, lora.Rank, lora.Alpha, lora.Targets);
         _lora.Initialize(training.Seed);
         _dropoutRng = new SplitMix64(training.Seed ^ 0xD1B54A32D192ED03UL);

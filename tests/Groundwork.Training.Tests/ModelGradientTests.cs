@@ -67,7 +67,7 @@ public sealed class ModelGradientTests
     {
         string path = TestPaths.Shared("models", "tiny-random", name);
         using var model = LlamaModel.Load(path, new ModelLoadOptions { ContextLength = 32 });
-        var w = BaseWeights.Bind(model.File, ConfigReader.Read(model.File));
+        var w = BaseWeights.Bind(model.File, Groundwork.Models.Transformers.LlamaModel.ReadConfig(model.File));
         int[] tokens = [1, 100, 200, 300, 400, 500, 300, 200];
         var graph = new TrainingGraph<float>(w, null);
         graph.Forward(tokens, new int[tokens.Length], false);

@@ -71,6 +71,6 @@ internal static class RandomModels
     public static (GgufFile File, BaseWeights Weights) Open(string path)
     {
         var f = GgufFile.Open(path);
-        return (f, BaseWeights.Bind(f, ConfigReader.Read(f)));
+        return (f, BaseWeights.Bind(f, Groundwork.Models.Transformers.LlamaModel.ReadConfig(f)));
     }
 }

@@ -90,7 +90,11 @@ public sealed class LlamaModel : IDisposable
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Config.Architecture}, {Config.LayerCount} layers, dim {Config.EmbeddingLength})";
 
-    internal static LlamaConfig ReadConfig(GgufFile file)
+    /// <summary>
+    /// Reads and validates the hyper-parameters of a llama/qwen2 GGUF (no tokenizer needed), as the runtime and the
+    /// LoRA trainer both use them. Throws <see cref="GgufException"/> naming the file and the problem.
+    /// </summary>
+    public static LlamaConfig ReadConfig(GgufFile file)
     {
         string arch = file.Architecture;
         if (!SupportedArchitectures.Contains(arch))
