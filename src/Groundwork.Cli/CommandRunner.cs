@@ -8,19 +8,30 @@ namespace Groundwork.Cli;
 /// <summary>Runs a command body with the shared error policy: one clear line and a non-zero exit code.</summary>
 internal static class CommandRunner
 {
-    public static async Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken,
+    /// <summary>Opens the workspace named by the global options and runs <paramref name="body"/> on it.</summary>
+    public static Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken,
         Func<GroundworkWorkspace, bool, CancellationToken, Task<int>> body)
+        => RunAsync(result, cancellationToken, async token =>
+        {
+            var workspace = await GroundworkWorkspace.OpenAsync(GlobalOptions.ToOptions(result), token).ConfigureAwait(false);
+            await using (workspace.ConfigureAwait(false))
+                return await body(workspace, result.GetValue(GlobalOptions.Json), token).ConfigureAwait(false);
+        });
+
+    /// <summary>
+    /// Runs <paramref name="body"/> (a command that needs no collection) with the error policy: Ctrl-C exits 130 with
+    /// <paramref name="cancelledMessage"/>, any other failure prints one line (the stack trace with --verbose) and exits 1.
+    /// </summary>
+    public static async Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken,
+        Func<CancellationToken, Task<int>> body, string cancelledMessage = "cancelled")
     {
-        bool json = result.GetValue(GlobalOptions.Json);
         try
         {
-            var workspace = await GroundworkWorkspace.OpenAsync(GlobalOptions.ToOptions(result), cancellationToken).ConfigureAwait(false);
-            await using (workspace.ConfigureAwait(false))
-                return await body(workspace, json, cancellationToken).ConfigureAwait(false);
+            return await body(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Console.Error.WriteLine("groundwork: cancelled");
+            Console.Error.WriteLine("groundwork: " + cancelledMessage);
             return 130;
         }
         catch (Exception ex)

@@ -147,9 +147,11 @@ public sealed partial class GroundedAnswerer
             }
             var piece = update.Text;
             if (string.IsNullOrEmpty(piece)) continue;
+            // Scan only the new text plus a short tail, where a marker split across pieces ("[1" + "2]") can start.
+            int scanFrom = Math.Max(0, reply.Length - 8);
             reply.Append(piece);
             yield return new AnswerUpdate.TextDelta(piece);
-            foreach (Match m in StreamMarker().Matches(reply.ToString()))
+            foreach (Match m in StreamMarker().Matches(reply.ToString(scanFrom, reply.Length - scanFrom)))
                 if (int.TryParse(m.Groups[1].ValueSpan, out int n) && n >= 1 && n <= prompt.Sources.Count && seen.Add(n))
                     yield return new AnswerUpdate.CitationSeen(n, prompt.Sources[n - 1]);
         }

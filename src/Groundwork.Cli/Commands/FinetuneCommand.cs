@@ -36,54 +36,41 @@ internal static class FinetuneCommand
         {
             model, data, output, rank, alpha, dropout, targets, lr, epochs, maxSeq, batch, accum, warmup, valSplit, patience, seed, resume, threads,
         };
-        command.SetAction(async (result, ct) =>
+        command.SetAction((result, ct) => CommandRunner.RunAsync(result, ct, async token =>
         {
-            try
+            if (result.GetValue(threads) is int t) Groundwork.Numerics.MatMul.Threads = Math.Max(1, t);
+            var options = new FineTuneRunOptions
             {
-                if (result.GetValue(threads) is int t) Groundwork.Numerics.MatMul.Threads = Math.Max(1, t);
-                var options = new FineTuneRunOptions
+                ModelPath = result.GetValue(model)!,
+                DataPath = result.GetValue(data)!,
+                OutputPath = result.GetValue(output)!,
+                Lora = new LoraOptions
                 {
-                    ModelPath = result.GetValue(model)!,
-                    DataPath = result.GetValue(data)!,
-                    OutputPath = result.GetValue(output)!,
-                    Lora = new LoraOptions
-                    {
-                        Rank = result.GetValue(rank),
-                        Alpha = result.GetValue(alpha),
-                        Dropout = result.GetValue(dropout),
-                        Targets = result.GetValue(targets)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(LoraTargetNames.ParsePublic).ToArray(),
-                    },
-                    Training = new TrainingOptions
-                    {
-                        LearningRate = result.GetValue(lr),
-                        Epochs = result.GetValue(epochs),
-                        MaxSequenceLength = result.GetValue(maxSeq),
-                        BatchSize = result.GetValue(batch),
-                        GradientAccumulation = result.GetValue(accum),
-                        WarmupSteps = result.GetValue(warmup),
-                        Seed = result.GetValue(seed),
-                    },
-                    ValidationSplit = result.GetValue(valSplit),
-                    EarlyStoppingPatience = result.GetValue(patience),
-                    ResumeFrom = result.GetValue(resume),
-                };
-                var progress = new Progress<FineTuneProgress>(p => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"step {p.Step}/{p.TotalSteps}  loss {p.Loss:0.0000}{(p.ValidationLoss is { } v ? $"  val {v:0.0000}" : "")}  {p.TokensPerSecond:0} tok/s  ETA {p.Eta:hh\\:mm\\:ss}")));
-                double best = await FineTuneRunner.RunAsync(options, progress, ct).ConfigureAwait(false);
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"adapter written to {options.OutputPath} (best loss {best:0.0000})"));
-                return GroundworkCli.Ok;
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                Console.Error.WriteLine($"groundwork: cancelled; resume with --resume {result.GetValue(output)}.ckpt");
-                return 130;
-            }
-            catch (Exception ex)
-            {
-                Console.Error.WriteLine(result.GetValue(GlobalOptions.Verbose) ? ex.ToString() : "groundwork: error: " + CommandRunner.OneLine(ex));
-                return GroundworkCli.Error;
-            }
-        });
+                    Rank = result.GetValue(rank),
+                    Alpha = result.GetValue(alpha),
+                    Dropout = result.GetValue(dropout),
+                    Targets = result.GetValue(targets)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(LoraTargetNames.ParsePublic).ToArray(),
+                },
+                Training = new TrainingOptions
+                {
+                    LearningRate = result.GetValue(lr),
+                    Epochs = result.GetValue(epochs),
+                    MaxSequenceLength = result.GetValue(maxSeq),
+                    BatchSize = result.GetValue(batch),
+                    GradientAccumulation = result.GetValue(accum),
+                    WarmupSteps = result.GetValue(warmup),
+                    Seed = result.GetValue(seed),
+                },
+                ValidationSplit = result.GetValue(valSplit),
+                EarlyStoppingPatience = result.GetValue(patience),
+                ResumeFrom = result.GetValue(resume),
+            };
+            var progress = new Progress<FineTuneProgress>(p => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"step {p.Step}/{p.TotalSteps}  loss {p.Loss:0.0000}{(p.ValidationLoss is { } v ? $"  val {v:0.0000}" : "")}  {p.TokensPerSecond:0} tok/s  ETA {p.Eta:hh\\:mm\\:ss}")));
+            double best = await FineTuneRunner.RunAsync(options, progress, token).ConfigureAwait(false);
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"adapter written to {options.OutputPath} (best loss {best:0.0000})"));
+            return GroundworkCli.Ok;
+        }, $"cancelled; resume with --resume {result.GetValue(output)}.ckpt"));
         return command;
     }
 }

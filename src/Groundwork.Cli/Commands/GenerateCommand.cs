@@ -27,69 +27,56 @@ internal static class GenerateCommand
         var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores)" };
         var adapter = new Option<string?>("--adapter") { Description = "A LoRA adapter (GGUF) applied without merging" };
         var command = new Command("generate", "Continue a prompt with a local GGUF model") { prompt, model, tokens, temperature, seed, topK, topP, minP, repeat, stop, threads, adapter };
-        command.SetAction(async (result, ct) =>
+        command.SetAction((result, ct) => CommandRunner.RunAsync(result, ct, async token =>
         {
             bool json = result.GetValue(GlobalOptions.Json);
-            try
+            if (result.GetValue(threads) is int t) Groundwork.Numerics.MatMul.Threads = Math.Max(1, t);
+            using var llm = LlamaModel.Load(result.GetValue(model)!);
+            var generator = new TextGenerator(llm);
+            if (result.GetValue(adapter) is { } adapterPath)
+                generator.Session.Adapter = await Groundwork.Training.LoraAdapter.LoadGgufAsync(adapterPath, token).ConfigureAwait(false);
+            var options = new GenerationOptions
             {
-                if (result.GetValue(threads) is int t) Groundwork.Numerics.MatMul.Threads = Math.Max(1, t);
-                using var llm = LlamaModel.Load(result.GetValue(model)!);
-                var generator = new TextGenerator(llm);
-                if (result.GetValue(adapter) is { } adapterPath)
-                    generator.Session.Adapter = await Groundwork.Training.LoraAdapter.LoadGgufAsync(adapterPath, ct).ConfigureAwait(false);
-                var options = new GenerationOptions
+                MaxTokens = result.GetValue(tokens),
+                StopSequences = result.GetValue(stop) ?? [],
+                Sampling = new SamplingOptions
                 {
-                    MaxTokens = result.GetValue(tokens),
-                    StopSequences = result.GetValue(stop) ?? [],
-                    Sampling = new SamplingOptions
-                    {
-                        Temperature = result.GetValue(temperature),
-                        TopK = result.GetValue(topK),
-                        TopP = result.GetValue(topP),
-                        MinP = result.GetValue(minP),
-                        RepetitionPenalty = result.GetValue(repeat),
-                        Seed = result.GetValue(seed),
-                    },
-                };
-                var text = new System.Text.StringBuilder();
-                await foreach (var piece in generator.GenerateAsync(result.GetValue(prompt) ?? "", options, ct).ConfigureAwait(false))
-                {
-                    if (json) text.Append(piece.Text);
-                    else Console.Out.Write(piece.Text);
-                }
-                var stats = generator.LastStats!;
-                if (json)
-                {
-                    JsonOutput.Write(new
-                    {
-                        text = text.ToString(),
-                        promptTokens = stats.PromptTokens,
-                        generatedTokens = stats.GeneratedTokens,
-                        promptTokensPerSecond = Math.Round(stats.PromptTokensPerSecond, 2),
-                        generationTokensPerSecond = Math.Round(stats.GenerationTokensPerSecond, 2),
-                        finish = stats.FinishReason.ToString(),
-                    });
-                }
-                else
-                {
-                    Console.Out.Flush();
-                    if (!Console.IsOutputRedirected) Console.Out.WriteLine();
-                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"prompt: {stats.PromptTokens} tokens, {stats.PromptTokensPerSecond:0.0} tok/s; generation: {stats.GeneratedTokens} tokens, {stats.GenerationTokensPerSecond:0.0} tok/s ({stats.FinishReason})"));
-                }
-                return GroundworkCli.Ok;
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                    Temperature = result.GetValue(temperature),
+                    TopK = result.GetValue(topK),
+                    TopP = result.GetValue(topP),
+                    MinP = result.GetValue(minP),
+                    RepetitionPenalty = result.GetValue(repeat),
+                    Seed = result.GetValue(seed),
+                },
+            };
+            var text = new System.Text.StringBuilder();
+            await foreach (var piece in generator.GenerateAsync(result.GetValue(prompt) ?? "", options, token).ConfigureAwait(false))
             {
-                Console.Error.WriteLine("groundwork: cancelled");
-                return 130;
+                if (json) text.Append(piece.Text);
+                else Console.Out.Write(piece.Text);
             }
-            catch (Exception ex)
+            var stats = generator.LastStats!;
+            if (json)
             {
-                Console.Error.WriteLine(result.GetValue(GlobalOptions.Verbose) ? ex.ToString() : "groundwork: error: " + CommandRunner.OneLine(ex));
-                return GroundworkCli.Error;
+                JsonOutput.Write(new
+                {
+                    text = text.ToString(),
+                    promptTokens = stats.PromptTokens,
+                    generatedTokens = stats.GeneratedTokens,
+                    promptTokensPerSecond = Math.Round(stats.PromptTokensPerSecond, 2),
+                    generationTokensPerSecond = Math.Round(stats.GenerationTokensPerSecond, 2),
+                    finish = stats.FinishReason.ToString(),
+                });
             }
-        });
+            else
+            {
+                Console.Out.Flush();
+                if (!Console.IsOutputRedirected) Console.Out.WriteLine();
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"prompt: {stats.PromptTokens} tokens, {stats.PromptTokensPerSecond:0.0} tok/s; generation: {stats.GeneratedTokens} tokens, {stats.GenerationTokensPerSecond:0.0} tok/s ({stats.FinishReason})"));
+            }
+            return GroundworkCli.Ok;
+        }));
         return command;
     }
 }
