@@ -81,7 +81,7 @@ public sealed class GroundworkWorkspace : IAsyncDisposable
         {
             var path = options.ModelPath ?? throw new ArgumentException("no embedding model configured: pass --embedding-model FILE.gguf, or --embedding-endpoint URL --embedding-model NAME");
             if (!File.Exists(path)) throw new FileNotFoundException($"{path}: embedding model file not found");
-            generator = new LocalEmbeddingGenerator(BertEmbeddingModel.Load(path), new LocalEmbeddingGeneratorOptions { OwnsModel = true });
+            generator = new LocalEmbeddingGenerator(LocalEmbeddingModel.Load(path), new LocalEmbeddingGeneratorOptions { OwnsModel = true });
         }
         UseEmbeddingGenerator(generator, new CollectionVectorIndexOptions { Exact = options.ExactIndex });
     }

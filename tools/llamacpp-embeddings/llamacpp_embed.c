@@ -1,8 +1,9 @@
 // Embeds pre-tokenized sequences with llama.cpp (libllama from the node-llama-cpp npm package) and times it.
-// Usage: llamacpp_embed BACKEND_DIR MODEL.gguf TOKENS.txt THREADS BATCH REPEATS [OUT.txt]
+// Usage: llamacpp_embed BACKEND_DIR MODEL.gguf TOKENS.txt THREADS BATCH REPEATS [OUT.txt] [POOLING]
 //   TOKENS.txt: one sequence per line, token ids separated by spaces (special tokens included).
 //   BATCH sequences go into one llama_decode; the model's own pooling is used (bert.pooling_type).
-//   OUT.txt (optional): one line per sequence, the L2-normalised pooled embedding (%.9g).
+//   OUT.txt (optional): one line per sequence, the L2-normalised pooled embedding (%.9g); "-" for none.
+//   POOLING (optional): mean | cls | last overrides the model's pooling (e.g. a decoder GGUF used as an embedder).
 // Prints one line per repeat and a summary "chunks/s" line.
 #include <math.h>
 #include <stdio.h>
@@ -26,14 +27,15 @@ static void quiet_log(enum ggml_log_level level, const char * text, void * user)
 
 int main(int argc, char ** argv) {
     if (argc < 7) {
-        fprintf(stderr, "usage: %s BACKEND_DIR MODEL TOKENS THREADS BATCH REPEATS [OUT]\n", argv[0]);
+        fprintf(stderr, "usage: %s BACKEND_DIR MODEL TOKENS THREADS BATCH REPEATS [OUT|-] [mean|cls|last]\n", argv[0]);
         return 2;
     }
     const char * backend_dir = argv[1];
     const char * model_path = argv[2];
     const char * tokens_path = argv[3];
     int threads = atoi(argv[4]), batch = atoi(argv[5]), repeats = atoi(argv[6]);
-    const char * out_path = argc > 7 ? argv[7] : NULL;
+    const char * out_path = argc > 7 && strcmp(argv[7], "-") != 0 ? argv[7] : NULL;
+    const char * pooling = argc > 8 ? argv[8] : NULL;
 
     // read sequences
     FILE * f = fopen(tokens_path, "r");
@@ -74,6 +76,12 @@ int main(int argc, char ** argv) {
     cp.n_threads = threads;
     cp.n_threads_batch = threads;
     cp.no_perf = true;
+    if (pooling) {
+        if (strcmp(pooling, "mean") == 0) cp.pooling_type = LLAMA_POOLING_TYPE_MEAN;
+        else if (strcmp(pooling, "cls") == 0) cp.pooling_type = LLAMA_POOLING_TYPE_CLS;
+        else if (strcmp(pooling, "last") == 0) cp.pooling_type = LLAMA_POOLING_TYPE_LAST;
+        else { fprintf(stderr, "unknown pooling '%s' (mean, cls, last)\n", pooling); return 2; }
+    }
     struct llama_context * ctx = llama_init_from_model(model, cp);
     if (!ctx) { fprintf(stderr, "cannot create context\n"); return 1; }
     int n_embd = llama_model_n_embd(model);

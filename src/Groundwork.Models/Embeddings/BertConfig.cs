@@ -36,12 +36,3 @@ public sealed record BertConfig(
     public int HeadDim => EmbeddingLength / HeadCount;
 }
 
-/// <summary>Options for <see cref="BertEmbeddingModel.Load"/>.</summary>
-public sealed class BertLoadOptions
-{
-    /// <summary>Overrides the pooling the file's metadata names.</summary>
-    public EmbeddingPooling? Pooling { get; init; }
-
-    /// <summary>Caps the tokens per input below the model's trained context length (inputs longer are truncated).</summary>
-    public int? MaxTokens { get; init; }
-}

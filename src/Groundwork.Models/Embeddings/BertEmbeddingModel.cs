@@ -10,7 +10,7 @@ namespace Groundwork.Models.Embeddings;
 /// encoder with tanh-GELU, then mean, CLS or last-token pooling. Weights stay in the mapped file. Thread-safe: concurrent
 /// callers each get their own scratch.
 /// </summary>
-public sealed class BertEmbeddingModel : IDisposable
+public sealed class BertEmbeddingModel : LocalEmbeddingModel
 {
     private readonly GgufFile _file;
     private readonly BertWeights _weights;
@@ -31,23 +31,23 @@ public sealed class BertEmbeddingModel : IDisposable
     public BertConfig Config { get; }
 
     /// <summary>The WordPiece tokenizer built from the file's <c>tokenizer.ggml.*</c> metadata.</summary>
-    public LlmTokenizer Tokenizer { get; }
+    public override LlmTokenizer Tokenizer { get; }
 
-    /// <summary>Most tokens per input, special tokens included; longer inputs are truncated.</summary>
-    public int MaxTokens { get; }
+    /// <inheritdoc />
+    public override int MaxTokens { get; }
 
-    /// <summary>Embedding dimension.</summary>
-    public int Dimension => Config.EmbeddingLength;
+    /// <inheritdoc />
+    public override int Dimension => Config.EmbeddingLength;
 
-    /// <summary>The pooling in use (metadata, or the load option that overrides it).</summary>
-    public EmbeddingPooling Pooling => Config.Pooling;
+    /// <inheritdoc />
+    public override EmbeddingPooling Pooling => Config.Pooling;
 
-    /// <summary><c>general.name</c>, or the file name without extension.</summary>
-    public string Name { get; }
+    /// <inheritdoc />
+    public override string Name { get; }
 
     /// <summary>Opens and maps a BERT GGUF file.</summary>
     /// <exception cref="GgufException">The file is not a BERT encoder, or a tensor or key is missing or malformed (message names file and tensor/key).</exception>
-    public static BertEmbeddingModel Load(string path, BertLoadOptions? options = null)
+    public static new BertEmbeddingModel Load(string path, EmbeddingLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var file = GgufFile.Open(path);
@@ -79,7 +79,7 @@ public sealed class BertEmbeddingModel : IDisposable
         }
     }
 
-    private static BertConfig ReadConfig(GgufFile file, BertLoadOptions? options)
+    private static BertConfig ReadConfig(GgufFile file, EmbeddingLoadOptions? options)
     {
         int Int(string key)
         {
@@ -121,51 +121,11 @@ public sealed class BertEmbeddingModel : IDisposable
             Pooling: pooling.Value);
     }
 
-    /// <summary>
-    /// Tokenizes <paramref name="text"/> with the model's special tokens ([CLS] … [SEP]). When it has more than
-    /// <see cref="MaxTokens"/> tokens it is cut to that length, keeping the final [SEP]; <paramref name="fullCount"/>
-    /// is the count before truncation.
-    /// </summary>
-    public int[] Tokenize(string text, out int fullCount)
+    /// <inheritdoc />
+    public override void EmbedTokens(IReadOnlyList<int[]> sequences, bool normalize, Span<float> output)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        var ids = Tokenizer.Encode(text, addSpecial: true, parseSpecial: false);
-        fullCount = ids.Count;
-        if (ids.Count <= MaxTokens) return [.. ids];
-        var cut = new int[MaxTokens];
-        ids.CopyTo(0, cut, 0, MaxTokens);
-        int last = ids[^1];
-        if (last >= 0 && (last == Tokenizer.SeparatorId || last == Tokenizer.EosId)) cut[^1] = last;
-        return cut;
-    }
-
-    /// <summary>
-    /// Embeds token sequences (each at most <see cref="MaxTokens"/> long, special tokens included) as one batch:
-    /// returns [count][<see cref="Dimension"/>], pooled as <see cref="Pooling"/>, unit length when <paramref name="normalize"/>.
-    /// A sequence's embedding does not depend on the others in the batch.
-    /// </summary>
-    public float[][] EmbedTokens(IReadOnlyList<int[]> sequences, bool normalize = true)
-    {
-        ArgumentNullException.ThrowIfNull(sequences);
-        var flat = new float[sequences.Count * Dimension];
-        EmbedTokens(sequences, normalize, flat);
-        var result = new float[sequences.Count][];
-        for (int i = 0; i < result.Length; i++) result[i] = flat.AsSpan(i * Dimension, Dimension).ToArray();
-        return result;
-    }
-
-    /// <summary>As <see cref="EmbedTokens(IReadOnlyList{int[]}, bool)"/>, into <paramref name="output"/>[count × Dimension].</summary>
-    public void EmbedTokens(IReadOnlyList<int[]> sequences, bool normalize, Span<float> output)
-    {
-        ArgumentNullException.ThrowIfNull(sequences);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (output.Length < sequences.Count * Dimension)
-            throw new ArgumentException($"output has room for {output.Length} values; {sequences.Count} × {Dimension} needed", nameof(output));
-        for (int s = 0; s < sequences.Count; s++)
-        {
-            if (sequences[s] is null || sequences[s].Length == 0) throw new ArgumentException($"sequence {s} is empty", nameof(sequences));
-            if (sequences[s].Length > MaxTokens) throw new ArgumentException($"sequence {s} has {sequences[s].Length} tokens; at most {MaxTokens}", nameof(sequences));
-        }
+        CheckSequences(sequences, output);
         if (!_encoders.TryTake(out var encoder)) encoder = new BertEncoder(_weights, Config);
         try
         {
@@ -178,7 +138,7 @@ public sealed class BertEmbeddingModel : IDisposable
     }
 
     /// <summary>Unmaps the file. Embedding afterwards throws <see cref="ObjectDisposedException"/>.</summary>
-    public void Dispose()
+    public override void Dispose()
     {
         if (_disposed) return;
         _disposed = true;

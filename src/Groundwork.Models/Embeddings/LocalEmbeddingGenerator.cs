@@ -19,18 +19,18 @@ public sealed class LocalEmbeddingGeneratorOptions
 }
 
 /// <summary>
-/// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> over a local <see cref="BertEmbeddingModel"/>: tokenizes,
-/// truncates inputs longer than <see cref="BertEmbeddingModel.MaxTokens"/> (with a warning), embeds in batches and
+/// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> over a local <see cref="LocalEmbeddingModel"/> (BERT encoder or decoder): tokenizes,
+/// truncates inputs longer than <see cref="LocalEmbeddingModel.MaxTokens"/> (with a warning), embeds in batches and
 /// returns one embedding per input, in order.
 /// </summary>
 public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
-    private readonly BertEmbeddingModel _model;
+    private readonly LocalEmbeddingModel _model;
     private readonly LocalEmbeddingGeneratorOptions _options;
     private readonly EmbeddingGeneratorMetadata _metadata;
 
     /// <summary>Creates a generator over <paramref name="model"/>.</summary>
-    public LocalEmbeddingGenerator(BertEmbeddingModel model, LocalEmbeddingGeneratorOptions? options = null)
+    public LocalEmbeddingGenerator(LocalEmbeddingModel model, LocalEmbeddingGeneratorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         _model = model;

@@ -160,7 +160,21 @@ public sealed class InferenceSession
         PrefillCore(tokens, allLogits);
     }
 
-    private void PrefillCore(ReadOnlySpan<int> tokens, Span<float> allLogits)
+    /// <summary>
+    /// Processes <paramref name="tokens"/> like <see cref="Prefill(ReadOnlySpan{int})"/> but, instead of logits, writes
+    /// the final hidden state of every position after the output norm into <paramref name="hidden"/>
+    /// [tokens.Length, dim]: what decoder models used as embedders pool (llama.cpp's <c>result_norm</c>). The output
+    /// projection is skipped. <see cref="Logits"/> is left unchanged.
+    /// </summary>
+    public void PrefillHiddenStates(ReadOnlySpan<int> tokens, Span<float> hidden)
+    {
+        int dim = _c.EmbeddingLength;
+        if (hidden.Length < (long)tokens.Length * dim)
+            throw new ArgumentException($"hidden needs {tokens.Length} × {dim} floats", nameof(hidden));
+        PrefillCore(tokens, [], hidden);
+    }
+
+    private void PrefillCore(ReadOnlySpan<int> tokens, Span<float> allLogits, Span<float> hidden = default)
     {
         if (tokens.IsEmpty) throw new ArgumentException("no tokens to prefill", nameof(tokens));
         foreach (var t in tokens) CheckToken(t);
@@ -174,11 +188,12 @@ public sealed class InferenceSession
             var chunk = tokens.Slice(start, n);
             bool last = start + n == tokens.Length;
             var logits = allLogits.IsEmpty ? default : allLogits.Slice(start * vocab, n * vocab);
-            PrefillChunk(chunk, logits, last);
+            var states = hidden.IsEmpty ? default : hidden.Slice(start * _c.EmbeddingLength, n * _c.EmbeddingLength);
+            PrefillChunk(chunk, logits, states, last);
         }
     }
 
-    private void PrefillChunk(ReadOnlySpan<int> tokens, Span<float> allLogits, bool last)
+    private void PrefillChunk(ReadOnlySpan<int> tokens, Span<float> allLogits, Span<float> hidden, bool last)
     {
         int n = tokens.Length, dim = _c.EmbeddingLength, pos0 = Position;
         var x = _bx.AsSpan(0, n * dim);
@@ -198,7 +213,11 @@ public sealed class InferenceSession
 
         tokens.CopyTo(_tokens.AsSpan(pos0));
         Position = pos0 + n;
-        if (!allLogits.IsEmpty)
+        if (!hidden.IsEmpty)
+        {
+            RmsNormForward(x, _w.OutputNorm.Span, hidden, n);
+        }
+        else if (!allLogits.IsEmpty)
         {
             RmsNormForward(x, _w.OutputNorm.Span, xn, n);
             _w.Output.MatMulBatch(xn, allLogits, n);

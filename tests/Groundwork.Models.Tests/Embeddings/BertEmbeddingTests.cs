@@ -126,7 +126,7 @@ public sealed class BertEmbeddingTests(RandomBertFiles files) : IClassFixture<Ra
     public async Task Long_input_is_truncated_with_a_warning()
     {
         var warnings = new List<string>();
-        using var model = BertEmbeddingModel.Load(files.F32Mean, new BertLoadOptions { MaxTokens = 16 });
+        using var model = BertEmbeddingModel.Load(files.F32Mean, new EmbeddingLoadOptions { MaxTokens = 16 });
         Assert.Equal(16, model.MaxTokens);
         using var gen = new LocalEmbeddingGenerator(model, new LocalEmbeddingGeneratorOptions { OnWarning = warnings.Add, BatchSize = 2 });
         string longText = string.Join(' ', Enumerable.Repeat("document retrieval", 20));
@@ -166,7 +166,7 @@ public sealed class BertEmbeddingTests(RandomBertFiles files) : IClassFixture<Ra
     {
         var path = Path.Combine(files.Dir, "no-name-model.gguf");
         await files.F32.WriteAsync(path, pooling: null, name: null);
-        using var model = BertEmbeddingModel.Load(path, new BertLoadOptions { Pooling = EmbeddingPooling.Cls });
+        using var model = BertEmbeddingModel.Load(path, new EmbeddingLoadOptions { Pooling = EmbeddingPooling.Cls });
         Assert.Equal("no-name-model", model.Name);
         Assert.Equal(EmbeddingPooling.Cls, model.Pooling);
         var ids = model.Tokenize(Texts[0], out _);
