@@ -19,7 +19,8 @@ var inv = CultureInfo.InvariantCulture;
 switch (args.FirstOrDefault())
 {
     case "write-model":
-        await WriteModelAsync(args[1], args[2] == "f16", args[3], args.Length > 4 && args[4] == "tiny", args.Length > 5 ? uint.Parse(args[5], inv) : 1u);
+        await WriteModelAsync(args[1], args[2] == "f16", args[3], args.Length > 4 && args[4] == "tiny", args.Length > 5 ? uint.Parse(args[5], inv) : 1u,
+            args.Length > 6 ? args[6] : "bert");
         return 0;
     case "write-tokens":
         WriteTokens(args[1], int.Parse(args[2], inv), int.Parse(args[3], inv), int.Parse(args[4], inv), args.Length > 5 ? int.Parse(args[5], inv) : 0);
@@ -29,26 +30,29 @@ switch (args.FirstOrDefault())
     case "compare":
         return Compare(args[1], args[2], args[3]);
     default:
-        Console.Error.WriteLine("usage: write-model PATH f32|f16 VOCAB_GGUF | write-tokens PATH COUNT LENGTH VOCAB | bench MODEL TOKENS THREADS BATCH REPEATS | compare MODEL TOKENS LLAMA_OUT");
+        Console.Error.WriteLine("usage: write-model PATH f32|f16 VOCAB_GGUF [tiny POOLING [bert|nomic-bert]] | write-tokens PATH COUNT LENGTH VOCAB | bench MODEL TOKENS THREADS BATCH REPEATS | compare MODEL TOKENS LLAMA_OUT");
         return 2;
 }
 
-static async Task WriteModelAsync(string path, bool f16, string vocabPath, bool tiny, uint pooling)
+static async Task WriteModelAsync(string path, bool f16, string vocabPath, bool tiny, uint pooling, string arch)
 {
+    // arch "nomic-bert": rotary positions (no position_embd), fused attn_qkv, SwiGLU FFN, no q/k/v or FFN biases.
+    bool nomic = arch == "nomic-bert";
     int layers = tiny ? 2 : 6, dim = tiny ? 64 : 384, heads = tiny ? 4 : 12, ff = tiny ? 128 : 1536, context = tiny ? 64 : 512;
     float wScale = tiny ? 0.25f : 0.1f;
     var rng = new Random(tiny ? 4242 : 42);
     var w = new GgufWriter();
-    w.SetMetadata("general.architecture", "bert");
-    w.SetMetadata("general.name", tiny ? "random-bert-tiny" : "random-minilm-l6");
-    w.SetMetadata("bert.block_count", (uint)layers);
-    w.SetMetadata("bert.embedding_length", (uint)dim);
-    w.SetMetadata("bert.feed_forward_length", (uint)ff);
-    w.SetMetadata("bert.attention.head_count", (uint)heads);
-    w.SetMetadata("bert.attention.layer_norm_epsilon", 1e-12f);
-    w.SetMetadata("bert.context_length", (uint)context);
-    w.SetMetadata("bert.attention.causal", false);
-    w.SetMetadata("bert.pooling_type", pooling);
+    w.SetMetadata("general.architecture", arch);
+    w.SetMetadata("general.name", nomic ? "random-nomic-bert-tiny" : tiny ? "random-bert-tiny" : "random-minilm-l6");
+    w.SetMetadata(arch + ".block_count", (uint)layers);
+    w.SetMetadata(arch + ".embedding_length", (uint)dim);
+    w.SetMetadata(arch + ".feed_forward_length", (uint)ff);
+    w.SetMetadata(arch + ".attention.head_count", (uint)heads);
+    w.SetMetadata(arch + ".attention.layer_norm_epsilon", 1e-12f);
+    w.SetMetadata(arch + ".context_length", (uint)context);
+    w.SetMetadata(arch + ".attention.causal", false);
+    w.SetMetadata(arch + ".pooling_type", pooling);
+    if (nomic) w.SetMetadata(arch + ".rope.freq_base", 1000f);
     int vocab;
     using (var v = GgufFile.Open(vocabPath))
     {
@@ -85,13 +89,26 @@ static async Task WriteModelAsync(string path, bool f16, string vocabPath, bool 
         w.AddTensor(name, GgmlType.F32, [n], MemoryMarshal.AsBytes(d.AsSpan()));
     }
     Matrix("token_embd.weight", vocab, dim, 0.5f);
-    Matrix("position_embd.weight", context, dim, 0.2f);
+    if (!nomic) Matrix("position_embd.weight", context, dim, 0.2f);
     Matrix("token_types.weight", 2, dim, 0.2f, forceF32: true);
     Vector("token_embd_norm.weight", dim, 1, 0.1f);
     Vector("token_embd_norm.bias", dim, 0, 0.05f);
     for (int l = 0; l < layers; l++)
     {
         string p = $"blk.{l}.";
+        if (nomic)
+        {
+            Matrix(p + "attn_qkv.weight", 3 * dim, dim, wScale);
+            Matrix(p + "attn_output.weight", dim, dim, wScale);
+            Vector(p + "attn_output_norm.weight", dim, 1, 0.1f);
+            Vector(p + "attn_output_norm.bias", dim, 0, 0.05f);
+            Matrix(p + "ffn_gate.weight", ff, dim, wScale);
+            Matrix(p + "ffn_up.weight", ff, dim, wScale);
+            Matrix(p + "ffn_down.weight", dim, ff, 0.1f);
+            Vector(p + "layer_output_norm.weight", dim, 1, 0.1f);
+            Vector(p + "layer_output_norm.bias", dim, 0, 0.05f);
+            continue;
+        }
         foreach (var m in new[] { "attn_q", "attn_k", "attn_v", "attn_output" })
         {
             Matrix(p + m + ".weight", dim, dim, wScale);

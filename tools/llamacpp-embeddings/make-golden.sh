@@ -19,5 +19,11 @@ for spec in "f16 mean 1" "f32 cls 2" "f16 last 3"; do
   "$bench" write-model "$out/$name.gguf" "$1" "$vocab" tiny "$3"
   "$tool" "$bins" "$out/$name.gguf" "$out/tokens.txt" 1 4 1 "$out/$name.llamacpp.txt" >/dev/null 2>&1
 done
+# nomic-bert (rotary positions, fused q/k/v, SwiGLU), F32 and F16, mean pooling.
+for t in f32 f16; do
+  name="tiny-nomic-$t-mean"
+  "$bench" write-model "$out/$name.gguf" "$t" "$vocab" tiny 1 nomic-bert
+  "$tool" "$bins" "$out/$name.gguf" "$out/tokens.txt" 1 4 1 "$out/$name.llamacpp.txt" >/dev/null 2>&1
+done
 echo "llama.cpp: node-llama-cpp 3.22.1 (bundled llama.cpp $(git -C /tmp/llamacpp/src rev-parse --short HEAD))" > "$out/SOURCE.txt"
 ls -la "$out"

@@ -13,7 +13,7 @@ public enum EmbeddingPooling
     Last = 3,
 }
 
-/// <summary>The hyper-parameters of a BERT encoder, read from GGUF metadata (<c>bert.*</c>).</summary>
+/// <summary>The hyper-parameters of a BERT encoder, read from GGUF metadata (<c>bert.*</c> or <c>nomic-bert.*</c>).</summary>
 /// <param name="LayerCount">Transformer blocks (<c>block_count</c>).</param>
 /// <param name="EmbeddingLength">Model width and embedding dimension (<c>embedding_length</c>).</param>
 /// <param name="FeedForwardLength">GELU hidden width (<c>feed_forward_length</c>).</param>
@@ -34,5 +34,14 @@ public sealed record BertConfig(
 {
     /// <summary>Width of one attention head.</summary>
     public int HeadDim => EmbeddingLength / HeadCount;
+
+    /// <summary>The GGUF architecture: "bert" (learned positions, GELU) or "nomic-bert" (rotary positions, SwiGLU).</summary>
+    public string Architecture { get; init; } = "bert";
+
+    /// <summary>RoPE base (<c>rope.freq_base</c>) of a "nomic-bert" model (NeoX pairing, all head dimensions); 0 for "bert".</summary>
+    public float RopeFreqBase { get; init; }
+
+    /// <summary>Whether positions are rotary (nomic-bert) rather than a learned <c>position_embd</c> table.</summary>
+    public bool UsesRope => RopeFreqBase > 0;
 }
 

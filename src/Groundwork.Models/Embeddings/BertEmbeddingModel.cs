@@ -5,9 +5,9 @@ using Groundwork.Models.Tokenizers;
 namespace Groundwork.Models.Embeddings;
 
 /// <summary>
-/// A BERT-family sentence-embedding model (all-MiniLM, bge, e5, …) read from a GGUF file as llama.cpp converts it
-/// (<c>general.architecture = "bert"</c>): WordPiece tokenizer from the file's metadata, bidirectional post-LayerNorm
-/// encoder with tanh-GELU, then mean, CLS or last-token pooling. Weights stay in the mapped file. Thread-safe: concurrent
+/// A BERT-family sentence-embedding model (all-MiniLM, bge, e5, nomic-embed-text, …) read from a GGUF file as llama.cpp
+/// converts it (<c>general.architecture</c> "bert", or "nomic-bert": rotary positions, fused q/k/v, SwiGLU): the
+/// tokenizer from the file's metadata, a bidirectional post-LayerNorm encoder, then mean, CLS or last-token pooling. Weights stay in the mapped file. Thread-safe: concurrent
 /// callers each get their own scratch.
 /// </summary>
 public sealed class BertEmbeddingModel : LocalEmbeddingModel
@@ -55,9 +55,9 @@ public sealed class BertEmbeddingModel : LocalEmbeddingModel
         {
             var arch = file.TryGetString("general.architecture")
                 ?? throw new GgufException($"{file.FileName}: metadata key 'general.architecture' not found");
-            if (arch != "bert")
-                throw new GgufException($"{file.FileName}: architecture '{arch}' is not a BERT encoder (supported: bert)");
-            var config = ReadConfig(file, options);
+            if (arch is not ("bert" or "nomic-bert"))
+                throw new GgufException($"{file.FileName}: architecture '{arch}' is not a BERT encoder (supported: bert, nomic-bert)");
+            var config = ReadConfig(file, arch, options);
             var weights = BertWeights.Bind(file, config);
             var tokenizer = LlmTokenizer.FromGguf(file);
             if (tokenizer.VocabSize != config.VocabSize)
@@ -79,30 +79,33 @@ public sealed class BertEmbeddingModel : LocalEmbeddingModel
         }
     }
 
-    private static BertConfig ReadConfig(GgufFile file, EmbeddingLoadOptions? options)
+    private static BertConfig ReadConfig(GgufFile file, string arch, EmbeddingLoadOptions? options)
     {
         int Int(string key)
         {
-            var v = file.GetInteger("bert." + key);
-            if (v is <= 0 or > int.MaxValue) throw new GgufException($"{file.FileName}: metadata key 'bert.{key}' has invalid value {v}");
+            var v = file.GetInteger(arch + "." + key);
+            if (v is <= 0 or > int.MaxValue) throw new GgufException($"{file.FileName}: metadata key '{arch}.{key}' has invalid value {v}");
             return (int)v;
         }
         int dim = Int("embedding_length"), heads = Int("attention.head_count");
         if (dim % heads != 0)
-            throw new GgufException($"{file.FileName}: 'bert.embedding_length' {dim} is not a multiple of 'bert.attention.head_count' {heads}");
+            throw new GgufException($"{file.FileName}: '{arch}.embedding_length' {dim} is not a multiple of '{arch}.attention.head_count' {heads}");
+        bool rope = arch == "nomic-bert";
+        if (rope && dim / heads % 2 != 0)
+            throw new GgufException($"{file.FileName}: head dimension {dim / heads} must be even for rotary position embeddings");
         if (!file.TryGetTensor("token_embd.weight", out var embd))
             throw new GgufException($"{file.FileName}: tensor 'token_embd.weight' not found (required for a BERT encoder)");
 
         var pooling = options?.Pooling;
         if (pooling is null)
         {
-            long code = file.TryGetInteger("bert.pooling_type") ?? 1;
+            long code = file.TryGetInteger(arch + ".pooling_type") ?? 1;
             pooling = code switch
             {
                 0 or 1 => EmbeddingPooling.Mean, // "none" yields per-token states; a sentence embedder needs one vector
                 2 => EmbeddingPooling.Cls,
                 3 => EmbeddingPooling.Last,
-                _ => throw new GgufException($"{file.FileName}: metadata key 'bert.pooling_type' is {code}; supported: 0 (none, pooled as mean), 1 (mean), 2 (cls), 3 (last)"),
+                _ => throw new GgufException($"{file.FileName}: metadata key '{arch}.pooling_type' is {code}; supported: 0 (none, pooled as mean), 1 (mean), 2 (cls), 3 (last)"),
             };
         }
         else if (!Enum.IsDefined(pooling.Value))
@@ -115,10 +118,14 @@ public sealed class BertEmbeddingModel : LocalEmbeddingModel
             EmbeddingLength: dim,
             FeedForwardLength: Int("feed_forward_length"),
             HeadCount: heads,
-            LayerNormEpsilon: file.TryGetFloat("bert.attention.layer_norm_epsilon") ?? 1e-12f,
+            LayerNormEpsilon: file.TryGetFloat(arch + ".attention.layer_norm_epsilon") ?? 1e-12f,
             ContextLength: Int("context_length"),
             VocabSize: checked((int)embd.RowCount),
-            Pooling: pooling.Value);
+            Pooling: pooling.Value)
+        {
+            Architecture = arch,
+            RopeFreqBase = rope ? file.TryGetFloat(arch + ".rope.freq_base") ?? 10000f : 0f,
+        };
     }
 
     /// <inheritdoc />

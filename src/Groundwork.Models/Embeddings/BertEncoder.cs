@@ -27,6 +27,7 @@ internal sealed class BertEncoder
     private float[] _att = [];    // [n, dim] attention output before wo
     private float[] _tmp = [];    // [n, dim]
     private float[] _ff = [];     // [n, ff]
+    private float[] _gate = [];   // [n, ff] SwiGLU gate (nomic-bert)
     private float[] _row = [];    // [dim] dequantized embedding row
     private int[] _starts = [];   // [batch + 1] token offset of each sequence
 
@@ -63,7 +64,7 @@ internal sealed class BertEncoder
         Pool(b, pooling, normalize, output);
     }
 
-    /// <summary>x = LayerNorm(token + type[0] + position) for every packed token.</summary>
+    /// <summary>x = LayerNorm(token + type[0] + position) for every packed token (no position term with rotary positions).</summary>
     private void EmbedTokens(IReadOnlyList<int[]> sequences, int n)
     {
         int dim = _c.EmbeddingLength;
@@ -77,8 +78,11 @@ internal sealed class BertEncoder
                 if ((uint)id >= (uint)_c.VocabSize) throw new ArgumentException($"token id {id} is outside the vocabulary of {_c.VocabSize}", nameof(sequences));
                 var x = _x.AsSpan((_starts[s] + i) * dim, dim);
                 Dequantize(_w.TokenEmbedding, id, x);
-                Dequantize(_w.PositionEmbedding, i, row);
-                TensorPrimitives.Add(x, row, x);
+                if (_w.PositionEmbedding is { } positions)
+                {
+                    Dequantize(positions, i, row);
+                    TensorPrimitives.Add(x, row, x);
+                }
                 if (_w.TokenTypes is { } types)
                 {
                     Dequantize(types, 0, row);
@@ -113,6 +117,7 @@ internal sealed class BertEncoder
         AddBias(_q.AsSpan(0, n * dim), l.Bq, n);
         AddBias(_k.AsSpan(0, n * dim), l.Bk, n);
         AddBias(_v.AsSpan(0, n * dim), l.Bv, n);
+        if (_c.UsesRope) RotatePositions(b);
 
         Attention(b);
 
@@ -123,16 +128,41 @@ internal sealed class BertEncoder
         for (int t = 0; t < n; t++)
             LayerNorm(tmp.Slice(t * dim, dim), l.AttnNormW.Span, l.AttnNormB.Span, _c.LayerNormEpsilon, x.Slice(t * dim, dim));
 
-        // x = LayerNorm(GELU(x·Upᵀ + bu)·Downᵀ + bd + x)
+        // x = LayerNorm(GELU(x·Upᵀ + bu)·Downᵀ + bd + x), or with a gate (nomic-bert) LayerNorm((SiLU(x·Gateᵀ) ⊙ x·Upᵀ)·Downᵀ + x)
         var h = _ff.AsSpan(0, n * ff);
         Product(l.Up, x, h, n);
         AddBias(h, l.UpB, n);
-        Gelu(h);
+        if (l.Gate is { } gate)
+        {
+            Grow(ref _gate, n * ff);
+            var g = _gate.AsSpan(0, n * ff);
+            Product(gate, x, g, n);
+            Kernels.SwiGlu(g, h, h);
+        }
+        else
+        {
+            Gelu(h);
+        }
         Product(l.Down, h, tmp, n);
         AddBias(tmp, l.DownB, n);
         TensorPrimitives.Add(tmp, x, tmp);
         for (int t = 0; t < n; t++)
             LayerNorm(tmp.Slice(t * dim, dim), l.OutNormW.Span, l.OutNormB.Span, _c.LayerNormEpsilon, x.Slice(t * dim, dim));
+    }
+
+    /// <summary>RoPE (NeoX pairing, every head dimension) on q and k, positions counted from 0 within each sequence.</summary>
+    private void RotatePositions(int b)
+    {
+        int dim = _c.EmbeddingLength;
+        for (int s = 0; s < b; s++)
+        {
+            for (int t = _starts[s]; t < _starts[s + 1]; t++)
+            {
+                int pos = t - _starts[s];
+                Kernels.Rope(_q.AsSpan(t * dim, dim), _c.HeadCount, _c.HeadDim, pos, _c.RopeFreqBase, 1f, RopeLayout.NeoX);
+                Kernels.Rope(_k.AsSpan(t * dim, dim), _c.HeadCount, _c.HeadDim, pos, _c.RopeFreqBase, 1f, RopeLayout.NeoX);
+            }
+        }
     }
 
     /// <summary>

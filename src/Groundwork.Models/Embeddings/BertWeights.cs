@@ -23,16 +23,17 @@ internal readonly unsafe struct BertVector
 /// <summary>One BERT block's weights (post-LayerNorm): views into the mapped file, immutable and shared.</summary>
 internal sealed class BertLayerWeights
 {
-    public required QuantizedMatrix Wq { get; init; }       // [dim rows, dim cols]
-    public required BertVector Bq { get; init; }            // [dim]
+    public required QuantizedMatrix Wq { get; init; }       // [dim rows, dim cols] (rows 0..dim-1 of a fused attn_qkv)
+    public BertVector Bq { get; init; }                     // [dim] (required for bert, absent in nomic-bert)
     public required QuantizedMatrix Wk { get; init; }       // [dim, dim]
-    public required BertVector Bk { get; init; }            // [dim]
+    public BertVector Bk { get; init; }                     // [dim]
     public required QuantizedMatrix Wv { get; init; }       // [dim, dim]
-    public required BertVector Bv { get; init; }            // [dim]
+    public BertVector Bv { get; init; }                     // [dim]
     public required QuantizedMatrix Wo { get; init; }       // [dim, dim]
     public BertVector Bo { get; init; }                     // [dim] (optional)
     public required BertVector AttnNormW { get; init; }     // [dim] attn_output_norm
     public required BertVector AttnNormB { get; init; }     // [dim]
+    public QuantizedMatrix? Gate { get; init; }             // [ff, dim] SwiGLU gate (nomic-bert); null: GELU(up)
     public required QuantizedMatrix Up { get; init; }       // [ff, dim]
     public BertVector UpB { get; init; }                    // [ff] (optional)
     public required QuantizedMatrix Down { get; init; }     // [dim, ff]
@@ -45,7 +46,7 @@ internal sealed class BertLayerWeights
 internal sealed unsafe class BertWeights
 {
     public required QuantizedMatrix TokenEmbedding { get; init; }    // [vocab rows, dim cols]
-    public required QuantizedMatrix PositionEmbedding { get; init; } // [context rows, dim cols]
+    public QuantizedMatrix? PositionEmbedding { get; init; }         // [context rows, dim cols]; null with rotary positions
     public QuantizedMatrix? TokenTypes { get; init; }                // [types rows, dim cols]; row 0 ("sentence A") is added
     public required BertVector EmbedNormW { get; init; }             // [dim] token_embd_norm
     public required BertVector EmbedNormB { get; init; }             // [dim]
@@ -55,27 +56,46 @@ internal sealed unsafe class BertWeights
     {
         int dim = c.EmbeddingLength, ff = c.FeedForwardLength;
         var layers = new BertLayerWeights[c.LayerCount];
+        bool nomic = c.UsesRope;
         for (int i = 0; i < layers.Length; i++)
         {
             string p = $"blk.{i}.";
+            QuantizedMatrix wq, wk, wv;
+            BertVector bq, bk, bv;
             if (!file.TryGetTensor(p + "attn_q.weight", out _) && file.TryGetTensor(p + "attn_qkv.weight", out _))
-                throw new GgufException($"{file.FileName}: tensor '{p}attn_qkv.weight' (fused q/k/v) is not supported; expected separate attn_q/attn_k/attn_v");
+            {
+                // Fused [dim, 3·dim]: rows 0..dim-1 are q, then k, then v (llama.cpp's views of the fused product).
+                var qkv = Matrix(file, p + "attn_qkv.weight", 3 * dim, dim);
+                wq = RowRange(qkv, 0, dim);
+                wk = RowRange(qkv, dim, dim);
+                wv = RowRange(qkv, 2 * dim, dim);
+                var b = Vector(file, p + "attn_qkv.bias", 3 * dim, required: false);
+                bq = Slice(b, 0, dim);
+                bk = Slice(b, dim, dim);
+                bv = Slice(b, 2 * dim, dim);
+            }
+            else
+            {
+                wq = Matrix(file, p + "attn_q.weight", dim, dim);
+                wk = Matrix(file, p + "attn_k.weight", dim, dim);
+                wv = Matrix(file, p + "attn_v.weight", dim, dim);
+                bq = Vector(file, p + "attn_q.bias", dim, required: !nomic);
+                bk = Vector(file, p + "attn_k.bias", dim, required: !nomic);
+                bv = Vector(file, p + "attn_v.bias", dim, required: !nomic);
+            }
             layers[i] = new BertLayerWeights
             {
-                Wq = Matrix(file, p + "attn_q.weight", dim, dim),
-                Bq = Vector(file, p + "attn_q.bias", dim, required: true),
-                Wk = Matrix(file, p + "attn_k.weight", dim, dim),
-                Bk = Vector(file, p + "attn_k.bias", dim, required: true),
-                Wv = Matrix(file, p + "attn_v.weight", dim, dim),
-                Bv = Vector(file, p + "attn_v.bias", dim, required: true),
+                Wq = wq, Bq = bq, Wk = wk, Bk = bk, Wv = wv, Bv = bv,
                 Wo = Matrix(file, p + "attn_output.weight", dim, dim),
                 Bo = Vector(file, p + "attn_output.bias", dim, required: false),
                 AttnNormW = Vector(file, p + "attn_output_norm.weight", dim, required: true),
                 AttnNormB = Vector(file, p + "attn_output_norm.bias", dim, required: true),
+                Gate = nomic ? Matrix(file, p + "ffn_gate.weight", ff, dim) : null,
                 Up = Matrix(file, p + "ffn_up.weight", ff, dim),
-                UpB = Vector(file, p + "ffn_up.bias", ff, required: false),
+                // llama.cpp's nomic-bert graph uses no FFN biases even where a file has them.
+                UpB = nomic ? default : Vector(file, p + "ffn_up.bias", ff, required: false),
                 Down = Matrix(file, p + "ffn_down.weight", dim, ff),
-                DownB = Vector(file, p + "ffn_down.bias", dim, required: false),
+                DownB = nomic ? default : Vector(file, p + "ffn_down.bias", dim, required: false),
                 OutNormW = Vector(file, p + "layer_output_norm.weight", dim, required: true),
                 OutNormB = Vector(file, p + "layer_output_norm.bias", dim, required: true),
             };
@@ -87,7 +107,7 @@ internal sealed unsafe class BertWeights
         return new BertWeights
         {
             TokenEmbedding = Matrix(file, "token_embd.weight", c.VocabSize, dim, rowsOnly: true),
-            PositionEmbedding = Matrix(file, "position_embd.weight", c.ContextLength, dim, rowsOnly: true),
+            PositionEmbedding = nomic ? null : Matrix(file, "position_embd.weight", c.ContextLength, dim, rowsOnly: true),
             TokenTypes = types,
             EmbedNormW = Vector(file, "token_embd_norm.weight", dim, required: true),
             EmbedNormB = Vector(file, "token_embd_norm.bias", dim, required: true),
@@ -106,6 +126,11 @@ internal sealed unsafe class BertWeights
             throw new GgufException($"{file.FileName}: tensor '{name}' has type {t.Type}, which the kernels do not support");
         return new QuantizedMatrix(t.Type, file.GetTensorPointer(t), rows, cols);
     }
+
+    /// <summary>Rows [start, start + count) of <paramref name="m"/> as a matrix of their own (rows are whole blocks).</summary>
+    private static QuantizedMatrix RowRange(in QuantizedMatrix m, int start, int count) => new(m.Type, m.Data + start * m.RowBytes, count, m.Cols);
+
+    private static BertVector Slice(BertVector v, int start, int length) => v.IsPresent ? new BertVector(v.Data + start, length) : default;
 
     // Row lookups dequantize; every type the matrix kernels multiply can also be dequantized.
     private static bool GgmlTypeInfo(GgmlType type) => !QuantizedOps.CanMultiply(type) && type != GgmlType.F32;

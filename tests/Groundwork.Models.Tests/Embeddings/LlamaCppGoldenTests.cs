@@ -6,7 +6,8 @@ namespace Groundwork.Models.Tests.Embeddings;
 
 /// <summary>
 /// Compares with llama.cpp's own pooled embeddings of tiny random-weight BERT GGUFs (tools/llamacpp-embeddings/golden,
-/// made by make-golden.sh there): every pooling mode, F16 and F32, sequences of different lengths batched together.
+/// made by make-golden.sh there): every pooling mode, F16 and F32, bert and nomic-bert, sequences of different lengths
+/// batched together.
 /// </summary>
 public sealed class LlamaCppGoldenTests
 {
@@ -16,6 +17,8 @@ public sealed class LlamaCppGoldenTests
     [InlineData("tiny-f16-mean", EmbeddingPooling.Mean)]
     [InlineData("tiny-f32-cls", EmbeddingPooling.Cls)]
     [InlineData("tiny-f16-last", EmbeddingPooling.Last)]
+    [InlineData("tiny-nomic-f32-mean", EmbeddingPooling.Mean)] // nomic-bert: rotary positions, fused q/k/v, SwiGLU
+    [InlineData("tiny-nomic-f16-mean", EmbeddingPooling.Mean)]
     public void Embeddings_match_llama_cpp(string name, EmbeddingPooling pooling)
     {
         var sequences = File.ReadLines(Golden("tokens.txt")).Where(l => l.Length > 0)
