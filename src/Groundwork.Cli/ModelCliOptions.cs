@@ -11,7 +11,7 @@ internal sealed class ModelCliOptions
     public Option<string> ApiKeyEnv { get; } = new("--api-key-env") { Description = "Environment variable holding the API key", DefaultValueFactory = _ => "OPENAI_API_KEY" };
     public Option<int?> Context { get; } = new("--context") { Description = "Context window in tokens (default: the model's)" };
     public Option<string?> Template { get; } = new("--chat-template") { Description = "Chat template override: chatml, llama3, mistral, zephyr, llama2" };
-    public Option<string?> Adapter { get; } = new("--adapter") { Description = "A LoRA adapter (GGUF) applied to the local model without merging" };
+    public Option<string?> Adapter { get; } = new("--adapter") { Description = "A LoRA adapter (GGUF file or PEFT folder) applied to the local model without merging" };
 
     public void AddTo(Command command)
     {

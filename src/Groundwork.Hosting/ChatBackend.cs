@@ -23,7 +23,10 @@ public sealed record ModelOptions
     /// <summary>Chat template override for local models (chatml, llama3, mistral, zephyr, llama2).</summary>
     public string? ChatTemplate { get; init; }
 
-    /// <summary>A LoRA adapter (GGUF, llama.cpp format) applied to a local model without merging.</summary>
+    /// <summary>
+    /// A LoRA adapter applied to a local model without merging: a GGUF file (llama.cpp's format) or a PEFT folder
+    /// (adapter_config.json + adapter_model.safetensors).
+    /// </summary>
     public string? AdapterPath { get; init; }
 
     /// <summary>Whether any model is configured.</summary>
@@ -83,8 +86,16 @@ public sealed class ChatBackend : IDisposable
         IProjectionAdapter? adapter = null;
         if (options.AdapterPath is { } adapterPath)
         {
-            if (!File.Exists(adapterPath)) throw new FileNotFoundException($"{adapterPath}: adapter file not found");
-            adapter = await Groundwork.Training.LoraAdapter.LoadGgufAsync(adapterPath, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (!File.Exists(adapterPath) && !Directory.Exists(adapterPath)) throw new FileNotFoundException($"{adapterPath}: adapter file or PEFT folder not found");
+                adapter = await Groundwork.Training.LoraAdapter.LoadAsync(adapterPath, model.Config, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                model.Dispose(); // the caller never sees the model when its adapter cannot be used
+                throw;
+            }
         }
         var chat = new LocalChatClient(model, new LocalChatClientOptions { ChatTemplate = options.ChatTemplate, Adapter = adapter });
         var id = adapter is null ? model.Name : $"{model.Name}+{Path.GetFileNameWithoutExtension(options.AdapterPath)}";

@@ -1,9 +1,12 @@
 using System.Security.Cryptography;
 using Groundwork.Models.Tests.Reference;
+using Groundwork.Models.Gguf;
 using Groundwork.Numerics.Quantization;
+using Groundwork.Training.Tests.Adapters;
 
 // write-tiny OUT_DIR VOCAB.gguf : random-<type>.gguf for every type the quantizer writes, "name type sha256" per line.
 // write OUT.gguf smollm2|qwen25 TYPE VOCAB.gguf : a benchmark-shaped model.
+// write-lora OUT.gguf BASE.gguf SEED : RandomLoraAdapter for BASE, written by LoraAdapter.SaveGgufAsync; prints its sha256.
 if (args.Length == 3 && args[0] == "write-tiny")
 {
     Directory.CreateDirectory(args[1]);
@@ -28,7 +31,14 @@ if (args.Length == 5 && args[0] == "write")
     Console.WriteLine($"{args[1]}: {new FileInfo(args[1]).Length / 1e6:F1} MB");
     return 0;
 }
-Console.Error.WriteLine("usage: llamacpp-reference write-tiny OUT_DIR VOCAB.gguf | write OUT.gguf smollm2|qwen25 TYPE VOCAB.gguf");
+if (args.Length == 4 && args[0] == "write-lora")
+{
+    using (var baseModel = GgufFile.Open(args[2]))
+        await RandomLoraAdapter.Create(baseModel, ulong.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture)).SaveGgufAsync(args[1], CancellationToken.None);
+    Console.WriteLine(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(args[1]))));
+    return 0;
+}
+Console.Error.WriteLine("usage: llamacpp-reference write-tiny OUT_DIR VOCAB.gguf | write OUT.gguf smollm2|qwen25 TYPE VOCAB.gguf | write-lora OUT.gguf BASE.gguf SEED");
 return 2;
 
 /// <summary>The tensor types the golden files cover (every type QuantizedOps.Quantize writes, except the Q8_1/Q8_K activation types).</summary>

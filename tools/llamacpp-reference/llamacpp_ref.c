@@ -1,8 +1,9 @@
 // llama.cpp (libllama from the node-llama-cpp 3.22.1 npm package) as a logits reference and a speed peer.
 // Usage:
-//   llamacpp_ref logits BACKEND_DIR MODEL.gguf TOKENS OUT.f32
+//   llamacpp_ref logits BACKEND_DIR MODEL.gguf TOKENS OUT.f32 [LORA.gguf]
 //     TOKENS: comma-separated ids, fed as they are (no BOS added). One llama_decode of all tokens, 1 thread,
 //     logits for every position, F32 KV cache, flash attention off. OUT.f32: float32 LE [position][vocab].
+//     LORA.gguf: a LoRA adapter applied unmerged at adapter scale 1 (llama.cpp then scales B·A by alpha / rank).
 //   llamacpp_ref bench BACKEND_DIR MODEL.gguf THREADS PROMPT_TOKENS GEN_TOKENS
 //     Prompt processing: PROMPT_TOKENS ids in one llama_decode (n_batch = n_ubatch = 512, as llama-bench), then
 //     GEN_TOKENS single-token decodes (greedy argmax of the last logits). Defaults otherwise (F16 KV cache, flash
@@ -55,7 +56,7 @@ static int argmax(const float * x, int n) {
 }
 
 static int cmd_logits(int argc, char ** argv) {
-    if (argc != 6) { fprintf(stderr, "usage: %s logits BACKEND_DIR MODEL TOKENS OUT.f32\n", argv[0]); return 2; }
+    if (argc != 6 && argc != 7) { fprintf(stderr, "usage: %s logits BACKEND_DIR MODEL TOKENS OUT.f32 [LORA.gguf]\n", argv[0]); return 2; }
     int tokens[4096], n = 0;
     for (char * p = strtok(argv[4], ","); p && n < 4096; p = strtok(NULL, ",")) tokens[n++] = atoi(p);
     struct llama_model * model = load(argv[2], argv[3]);
@@ -68,6 +69,15 @@ static int cmd_logits(int argc, char ** argv) {
     cp.no_perf = true;
     struct llama_context * ctx = llama_init_from_model(model, cp);
     if (!ctx) { fprintf(stderr, "cannot create context\n"); return 1; }
+    if (argc == 7) {
+        struct llama_adapter_lora * lora = llama_adapter_lora_init(model, argv[6]);
+        if (!lora) { fprintf(stderr, "%s: llama.cpp cannot load the LoRA adapter\n", argv[6]); return 1; }
+        char alpha[64] = "";
+        llama_adapter_meta_val_str(lora, "adapter.lora.alpha", alpha, sizeof alpha);
+        float scale = 1.0f;
+        if (llama_set_adapters_lora(ctx, &lora, 1, &scale) != 0) { fprintf(stderr, "%s: cannot set the adapter\n", argv[6]); return 1; }
+        fprintf(stderr, "%s: adapter loaded (adapter.lora.alpha %s)\n", argv[6], alpha);
+    }
     int vocab = llama_vocab_n_tokens(llama_model_get_vocab(model));
     struct llama_batch b = llama_batch_init(n, 0, 1);
     for (int i = 0; i < n; i++) {

@@ -88,7 +88,7 @@ internal static class EvalCommand
     {
         var adapter = result.GetValue(Adapter);
         if (string.IsNullOrWhiteSpace(adapter)) return null;
-        if (!File.Exists(adapter)) throw new FileNotFoundException($"--adapter {adapter}: file not found", adapter);
+        if (!File.Exists(adapter) && !Directory.Exists(adapter)) throw new FileNotFoundException($"--adapter {adapter}: file or folder not found", adapter);
         return await OpenAsync(result, adapter, cancellationToken).ConfigureAwait(false);
     }
 

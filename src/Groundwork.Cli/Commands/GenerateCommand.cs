@@ -25,7 +25,7 @@ internal static class GenerateCommand
         var repeat = new Option<float>("--repeat-penalty") { DefaultValueFactory = _ => 1f };
         var stop = new Option<string[]>("--stop") { Description = "Stop sequence (repeatable)" };
         var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores)" };
-        var adapter = new Option<string?>("--adapter") { Description = "A LoRA adapter (GGUF) applied without merging" };
+        var adapter = new Option<string?>("--adapter") { Description = "A LoRA adapter (GGUF file or PEFT folder) applied without merging" };
         var command = new Command("generate", "Continue a prompt with a local GGUF model") { prompt, model, tokens, temperature, seed, topK, topP, minP, repeat, stop, threads, adapter };
         command.SetAction((result, ct) => CommandRunner.RunAsync(result, ct, async token =>
         {
@@ -34,7 +34,7 @@ internal static class GenerateCommand
             using var llm = LlamaModel.Load(result.GetValue(model)!);
             var generator = new TextGenerator(llm);
             if (result.GetValue(adapter) is { } adapterPath)
-                generator.Session.Adapter = await Groundwork.Training.LoraAdapter.LoadGgufAsync(adapterPath, token).ConfigureAwait(false);
+                generator.Session.Adapter = await Groundwork.Training.LoraAdapter.LoadAsync(adapterPath, llm.Config, token).ConfigureAwait(false);
             var options = new GenerationOptions
             {
                 MaxTokens = result.GetValue(tokens),

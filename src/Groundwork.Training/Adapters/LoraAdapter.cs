@@ -11,11 +11,12 @@ namespace Groundwork.Training;
 
 /// <summary>
 /// A trained LoRA adapter: per adapted projection W [out, in] of block l, A [rank, in] and B [out, rank]; the update is
-/// (alpha / rank)·B·A. Saves and loads llama.cpp's GGUF LoRA format, writes PEFT, and merges into a base GGUF.
+/// (alpha / rank)·B·A. Saves and loads llama.cpp's GGUF LoRA format (checked against llama.cpp itself:
+/// tools/llamacpp-reference/golden/lora), writes and reads PEFT folders, and merges into a base GGUF.
 /// As an <see cref="IProjectionAdapter"/> it applies itself unmerged to an <see cref="InferenceSession"/>
 /// (<c>session.Adapter = adapter</c>); one adapter may serve several sessions at once.
 /// </summary>
-public sealed class LoraAdapter : IProjectionAdapter
+public sealed partial class LoraAdapter : IProjectionAdapter
 {
     [ThreadStatic] private static float[]? t_u;
 
@@ -45,6 +46,98 @@ public sealed class LoraAdapter : IProjectionAdapter
     {
         var copy = p.Convert<float>();
         return new LoraAdapter(copy, architecture);
+    }
+
+    /// <summary>
+    /// Builds an adapter from matrices made elsewhere (another trainer, a converter, a test): per adapted GGUF base
+    /// tensor, A [rank, in] and B [out, rank] row-major, in GGUF row order (for "llama" q/k rows as GGUF permutes them).
+    /// The arrays are copied.
+    /// </summary>
+    /// <exception cref="ArgumentException">No matrices, a name is not a block projection or comes twice, or a matrix's length is not a multiple of the rank.</exception>
+    public static LoraAdapter Create(string architecture, int rank, float alpha, IEnumerable<LoraMatrices> matrices)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(architecture);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rank, 1);
+        ArgumentNullException.ThrowIfNull(matrices);
+        var pairs = new List<LoraPair<float>>();
+        foreach (var m in matrices)
+        {
+            var (layer, target) = ParseBaseName(m.TensorName) ?? throw new ArgumentException($"'{m.TensorName}' does not name a block projection (blk.N.attn_q.weight ...)", nameof(matrices));
+            if (m.A.Length == 0 || m.A.Length % rank != 0 || m.B.Length == 0 || m.B.Length % rank != 0)
+                throw new ArgumentException($"'{m.TensorName}': A has {m.A.Length} and B {m.B.Length} elements, both must be positive multiples of the rank {rank}", nameof(matrices));
+            var p = new LoraPair<float>(layer, target, rank, m.A.Length / rank, m.B.Length / rank);
+            m.A.CopyTo(p.A, 0);
+            m.B.CopyTo(p.B, 0);
+            pairs.Add(p);
+        }
+
+        try
+        {
+            return FromPairs(architecture, rank, alpha, pairs, "matrices");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ArgumentException(e.Message, nameof(matrices));
+        }
+    }
+
+    private static LoraAdapter FromPairs(string architecture, int rank, float alpha, List<LoraPair<float>> pairs, string source)
+    {
+        if (pairs.Count == 0) throw new InvalidDataException($"{source}: no LoRA matrices");
+        var duplicate = pairs.GroupBy(p => (p.Layer, p.Target)).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new InvalidDataException($"{source}: block {duplicate.Key.Layer} {LoraTargetNames.Gguf(duplicate.Key.Target)} is adapted twice");
+        pairs.Sort((x, y) => x.Layer != y.Layer ? x.Layer.CompareTo(y.Layer) : x.Target.CompareTo(y.Target));
+        return new LoraAdapter(new LoraParameters<float>(rank, alpha, pairs, pairs.Max(p => p.Layer) + 1), architecture);
+    }
+
+    /// <summary>(layer, target) of "blk.N.attn_q.weight", or null if the name is no block projection.</summary>
+    private static (int Layer, LoraTarget Target)? ParseBaseName(string name)
+    {
+        var parts = name.Split('.');
+        if (parts.Length != 4 || parts[0] != "blk" || parts[3] != "weight" || !int.TryParse(parts[1], out int layer) || layer < 0) return null;
+        try
+        {
+            return (layer, LoraTargetNames.Parse(parts[2]));
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Loads an adapter for a model: a PEFT folder (adapter_config.json + adapter_model.safetensors) or a GGUF file,
+    /// then checks that its architecture, blocks and matrix shapes fit <paramref name="config"/>.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The adapter does not fit the model, or a PEFT file is malformed.</exception>
+    /// <exception cref="GgufException">A malformed GGUF adapter.</exception>
+    public static async Task<LoraAdapter> LoadAsync(string path, LlamaConfig config, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var adapter = Directory.Exists(path)
+            ? await LoadPeftAsync(path, config.Architecture, config.HeadCount, config.KvHeadCount, cancellationToken).ConfigureAwait(false)
+            : await LoadGgufAsync(path, cancellationToken).ConfigureAwait(false);
+        adapter.CheckFits(config, path);
+        return adapter;
+    }
+
+    private void CheckFits(LlamaConfig c, string source)
+    {
+        if (Architecture != c.Architecture) throw new InvalidDataException($"{source}: adapter for architecture '{Architecture}', the model is '{c.Architecture}'");
+        foreach (var p in _p.Pairs)
+        {
+            if (p.Layer >= c.LayerCount) throw new InvalidDataException($"{source}: adapts block {p.Layer}, the model has {c.LayerCount} blocks");
+            var (outDim, inDim) = p.Target switch
+            {
+                LoraTarget.Q => (c.QueryDim, c.EmbeddingLength),
+                LoraTarget.K or LoraTarget.V => (c.KvDim, c.EmbeddingLength),
+                LoraTarget.O => (c.EmbeddingLength, c.QueryDim),
+                LoraTarget.Gate or LoraTarget.Up => (c.FeedForwardLength, c.EmbeddingLength),
+                _ => (c.EmbeddingLength, c.FeedForwardLength),
+            };
+            if (p.In != inDim || p.Out != outDim)
+                throw new InvalidDataException($"{source}: '{BaseName(p)}' is [in {p.In}, out {p.Out}] in the adapter, [in {inDim}, out {outDim}] in the model");
+        }
     }
 
     /// <inheritdoc />
@@ -96,30 +189,38 @@ public sealed class LoraAdapter : IProjectionAdapter
         if (f.TryGetString("general.type") != "adapter" || f.TryGetString("adapter.type") != "lora")
             throw new GgufException($"{f.FileName}: not a LoRA adapter (general.type '{f.TryGetString("general.type")}', adapter.type '{f.TryGetString("adapter.type")}')");
         var pairs = new List<LoraPair<float>>();
-        int rank = -1, layers = 0;
-        foreach (var t in f.Tensors.Where(t => t.Name.EndsWith(".lora_a", StringComparison.Ordinal)))
+        int rank = -1, loraB = 0;
+        foreach (var t in f.Tensors)
         {
+            if (t.Name.EndsWith(".lora_b", StringComparison.Ordinal)) { loraB++; continue; }
+            if (t.Name.EndsWith("_norm.weight", StringComparison.Ordinal)) continue; // llama.cpp skips adapted norms too
+            if (!t.Name.EndsWith(".lora_a", StringComparison.Ordinal)) throw new GgufException($"{f.FileName}: tensor '{t.Name}' is neither a lora_a nor a lora_b");
             string baseName = t.Name[..^".lora_a".Length];
-            var parts = baseName.Split('.');
-            if (parts.Length != 4 || parts[0] != "blk" || !int.TryParse(parts[1], out int layer))
-                throw new GgufException($"{f.FileName}: tensor '{t.Name}' does not name a block projection");
-            var target = LoraTargetNames.Parse(parts[2]);
-            var b = f.GetTensor(baseName + ".lora_b");
-            int r = checked((int)t.Dimensions[1]), inDim = checked((int)t.Dimensions[0]), outDim = b.Rows;
-            if (b.Columns != r) throw new GgufException($"{f.FileName}: '{b.Name}' has ne[0] {b.Columns}, expected the rank {r}");
+            var (layer, target) = ParseBaseName(baseName) ?? throw new GgufException($"{f.FileName}: tensor '{t.Name}' does not name a block projection");
+            if (!f.TryGetTensor(baseName + ".lora_b", out var b)) throw new GgufException($"{f.FileName}: '{t.Name}' has no '{baseName}.lora_b'");
+            if (t.Dimensions.Length != 2 || b.Dimensions.Length != 2) throw new GgufException($"{f.FileName}: '{baseName}' lora_a/lora_b are not 2-D");
+            int r = checked((int)t.Dimensions[1]), inDim = checked((int)t.Dimensions[0]), outDim = checked((int)b.Dimensions[1]);
+            if (b.Columns != r) throw new GgufException($"{f.FileName}: '{b.Name}' has ne[0] {b.Columns}, expected the rank {r} (lora_a ne[1])");
             if (rank >= 0 && r != rank) throw new GgufException($"{f.FileName}: mixed ranks {rank} and {r}");
             rank = r;
             var p = new LoraPair<float>(layer, target, r, inDim, outDim);
             Read(f, t, p.A);
             Read(f, b, p.B);
             pairs.Add(p);
-            layers = Math.Max(layers, layer + 1);
         }
 
         if (pairs.Count == 0) throw new GgufException($"{f.FileName}: no lora_a tensors");
-        float alpha = f.TryGetFloat("adapter.lora.alpha") ?? rank;
-        pairs.Sort((x, y) => x.Layer != y.Layer ? x.Layer.CompareTo(y.Layer) : x.Target.CompareTo(y.Target));
-        return Task.FromResult(new LoraAdapter(new LoraParameters<float>(rank, alpha, pairs, layers), f.Architecture));
+        if (loraB != pairs.Count) throw new GgufException($"{f.FileName}: {loraB} lora_b tensors for {pairs.Count} lora_a: a lora_b without its lora_a");
+        // llama.cpp scales by alpha / rank, or by 1 when alpha is missing or 0 (LLAMA_ADAPTER_LORA_WEIGHT get_scale)
+        float alpha = f.TryGetFloat("adapter.lora.alpha") is { } a && a != 0 ? a : rank;
+        try
+        {
+            return Task.FromResult(FromPairs(f.Architecture, rank, alpha, pairs, f.FileName));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new GgufException(e.Message);
+        }
     }
 
     private static void Read(GgufFile f, GgufTensorInfo t, float[] dst)
@@ -163,6 +264,92 @@ public sealed class LoraAdapter : IProjectionAdapter
         };
         await File.WriteAllTextAsync(Path.Combine(directory, "adapter_config.json"),
             JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads a PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors, F32/F16/BF16), as
+    /// <see cref="SavePeftAsync"/> writes and Hugging Face PEFT saves: tensors
+    /// base_model.model.model.layers.N.self_attn.q_proj.lora_A.weight [r, in] and .lora_B.weight [out, r] map to
+    /// GGUF blk.N.attn_q.weight. For "llama" the q/k rows of B are permuted into GGUF order (as llama.cpp's converter
+    /// permutes the base weights). use_rslora (scale alpha/√r) is kept by storing alpha·√r.
+    /// </summary>
+    /// <param name="directory">The adapter folder.</param>
+    /// <param name="architecture">The base model's GGUF architecture ("llama", "qwen2").</param>
+    /// <param name="headCount">The base model's query heads (for the llama q permutation).</param>
+    /// <param name="kvHeadCount">The base model's key/value heads (for the llama k permutation).</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <exception cref="FileNotFoundException">A file of the folder is missing.</exception>
+    /// <exception cref="InvalidDataException">A malformed file: one line naming the file, the field or tensor, and the reason.</exception>
+    public static async Task<LoraAdapter> LoadPeftAsync(string directory, string architecture, int headCount, int kvHeadCount, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(architecture);
+        string configPath = Path.Combine(directory, "adapter_config.json"), modelPath = Path.Combine(directory, "adapter_model.safetensors");
+        if (!File.Exists(configPath)) throw new FileNotFoundException($"{configPath}: PEFT adapter config not found", configPath);
+        if (!File.Exists(modelPath))
+            throw new FileNotFoundException(File.Exists(Path.Combine(directory, "adapter_model.bin"))
+                ? $"{modelPath}: not found; adapter_model.bin (pickle) is not read, save with safe_serialization=True"
+                : $"{modelPath}: PEFT adapter weights not found", modelPath);
+        var config = PeftConfig.Parse(await File.ReadAllTextAsync(configPath, cancellationToken).ConfigureAwait(false), configPath);
+        var tensors = await SafeTensors.ReadAsync(modelPath, cancellationToken).ConfigureAwait(false);
+
+        var found = new Dictionary<(int Layer, LoraTarget Target), (float[]? A, int[]? AShape, float[]? B, int[]? BShape, string Name)>();
+        foreach (var (name, (shape, data)) in tensors)
+        {
+            var m = PeftTensorName().Match(name);
+            if (!m.Success) throw new InvalidDataException($"{modelPath}: tensor '{name}' is not a LoRA A/B of a decoder projection (base_model.model.model.layers.N.self_attn.q_proj.lora_A.weight ...)");
+            string module = m.Groups["proj"].Value;
+            var target = LoraTargetNames.Parse(module);
+            if (LoraTargetNames.PeftModule(target) != m.Groups["mod"].Value) throw new InvalidDataException($"{modelPath}: tensor '{name}': {module} is not under {m.Groups["mod"].Value}");
+            if (config.TargetModules is { } listed && !listed.Contains(module))
+                throw new InvalidDataException($"{modelPath}: tensor '{name}' adapts {module}, which target_modules [{string.Join(", ", listed)}] of {configPath} does not list");
+            if (shape.Length != 2) throw new InvalidDataException($"{modelPath}: tensor '{name}' has shape [{string.Join(", ", shape)}], expected 2-D");
+            var key = (int.Parse(m.Groups["layer"].Value, System.Globalization.CultureInfo.InvariantCulture), target);
+            found.TryGetValue(key, out var e);
+            if (m.Groups["ab"].Value == "A") e = e with { A = data, AShape = shape, Name = name };
+            else e = e with { B = data, BShape = shape, Name = name };
+            found[key] = e;
+        }
+
+        var pairs = new List<LoraPair<float>>();
+        foreach (var ((layer, target), e) in found)
+        {
+            if (e.A is null || e.B is null) throw new InvalidDataException($"{modelPath}: tensor '{e.Name}' has no lora_{(e.A is null ? "A" : "B")} partner");
+            int r = e.AShape![0], inDim = e.AShape[1], outDim = e.BShape![0];
+            if (r != config.Rank) throw new InvalidDataException($"{modelPath}: '{e.Name}' has rank {r}, field 'r' of {configPath} is {config.Rank}");
+            if (e.BShape[1] != r) throw new InvalidDataException($"{modelPath}: '{e.Name}' lora_B is [{outDim}, {e.BShape[1]}], expected [out, {r}]");
+            var p = new LoraPair<float>(layer, target, r, inDim, outDim);
+            e.A.CopyTo(p.A, 0);
+            var b = e.B;
+            if (architecture == "llama" && target is LoraTarget.Q or LoraTarget.K)
+            {
+                int heads = target == LoraTarget.Q ? headCount : kvHeadCount;
+                if (heads <= 0 || outDim % heads != 0 || outDim / heads % 2 != 0)
+                    throw new InvalidDataException($"{modelPath}: '{e.Name}' has {outDim} rows, not a whole number of even-width heads for {heads} heads");
+                b = PermuteRows(b, heads, outDim, r);
+            }
+
+            b.CopyTo(p.B, 0);
+            pairs.Add(p);
+        }
+
+        // rsLoRA scales by alpha/√r; our (and llama.cpp's) scale is alpha/r, so alpha·√r gives the same update
+        float alpha = config.UseRsLora ? config.Alpha * MathF.Sqrt(config.Rank) : config.Alpha;
+        return FromPairs(architecture, config.Rank, alpha, pairs, modelPath);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?:base_model\.model\.)?model\.layers\.(?<layer>\d+)\.(?<mod>self_attn|mlp)\.(?<proj>[qkvo]_proj|gate_proj|up_proj|down_proj)\.lora_(?<ab>[AB])(?:\.default)?\.weight$")]
+    private static partial System.Text.RegularExpressions.Regex PeftTensorName();
+
+    /// <summary>Hugging Face row h·hd + s·hd/2 + k moves to GGUF row h·hd + 2k + s (inverse of <see cref="UnpermuteRows"/>).</summary>
+    private static float[] PermuteRows(float[] b, int heads, int rows, int cols)
+    {
+        int hd = rows / heads, half = hd / 2;
+        var result = new float[b.Length];
+        for (int h = 0; h < heads; h++)
+            for (int k = 0; k < half; k++)
+                for (int s = 0; s < 2; s++)
+                    b.AsSpan((h * hd + s * half + k) * cols, cols).CopyTo(result.AsSpan((h * hd + 2 * k + s) * cols, cols));
+        return result;
     }
 
     /// <summary>GGUF row h·hd + 2k + s holds Hugging Face row h·hd + s·hd/2 + k (llama q/k permutation).</summary>
@@ -228,49 +415,5 @@ public sealed class LoraAdapter : IProjectionAdapter
 
             await s.WriteAsync(buffer.AsMemory(0, len), ct);
         }
-    }
-}
-
-/// <summary>A minimal safetensors writer (F32 only): 8-byte header length, JSON header, then the data.</summary>
-internal static class SafeTensors
-{
-    public static async Task WriteAsync(string path, IReadOnlyList<(string Name, int[] Shape, float[] Data)> tensors, CancellationToken ct)
-    {
-        var header = new Dictionary<string, object> { ["__metadata__"] = new Dictionary<string, string> { ["format"] = "pt" } };
-        long offset = 0;
-        foreach (var (name, shape, data) in tensors)
-        {
-            header[name] = new Dictionary<string, object> { ["dtype"] = "F32", ["shape"] = shape, ["data_offsets"] = new[] { offset, offset + data.Length * 4L } };
-            offset += data.Length * 4L;
-        }
-
-        var json = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(header));
-        int pad = (8 - json.Length % 8) % 8;
-        var headerBytes = new byte[json.Length + pad];
-        json.CopyTo(headerBytes, 0);
-        headerBytes.AsSpan(json.Length).Fill((byte)' ');
-        await using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-        await fs.WriteAsync(BitConverter.GetBytes((ulong)headerBytes.Length), ct);
-        await fs.WriteAsync(headerBytes, ct);
-        foreach (var (_, _, data) in tensors) await fs.WriteAsync(MemoryMarshal.AsBytes(data.AsSpan()).ToArray(), ct);
-    }
-
-    /// <summary>Reads every tensor of an F32 safetensors file (for round-trip checks).</summary>
-    public static async Task<Dictionary<string, (int[] Shape, float[] Data)>> ReadAsync(string path, CancellationToken ct)
-    {
-        var bytes = await File.ReadAllBytesAsync(path, ct);
-        long n = BitConverter.ToInt64(bytes, 0);
-        using var doc = JsonDocument.Parse(bytes.AsMemory(8, (int)n));
-        var result = new Dictionary<string, (int[], float[])>();
-        foreach (var p in doc.RootElement.EnumerateObject())
-        {
-            if (p.Name == "__metadata__") continue;
-            var shape = p.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-            var offs = p.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-            var data = MemoryMarshal.Cast<byte, float>(bytes.AsSpan((int)(8 + n + offs[0]), (int)(offs[1] - offs[0]))).ToArray();
-            result[p.Name] = (shape, data);
-        }
-
-        return result;
     }
 }
