@@ -249,26 +249,7 @@ internal sealed class BertEncoder
         for (int s = 0; s < b; s++)
         {
             int start = _starts[s], len = _starts[s + 1] - start;
-            var o = output.Slice(s * dim, dim);
-            switch (pooling)
-            {
-                case EmbeddingPooling.Cls:
-                    _x.AsSpan(start * dim, dim).CopyTo(o);
-                    break;
-                case EmbeddingPooling.Last:
-                    _x.AsSpan((start + len - 1) * dim, dim).CopyTo(o);
-                    break;
-                default:
-                    o.Clear();
-                    for (int t = 0; t < len; t++) TensorPrimitives.Add(o, _x.AsSpan((start + t) * dim, dim), o);
-                    TensorPrimitives.Multiply(o, 1f / len, o);
-                    break;
-            }
-            if (normalize)
-            {
-                float norm = TensorPrimitives.Norm(o);
-                if (norm > 0) TensorPrimitives.Multiply(o, 1f / norm, o);
-            }
+            LocalEmbeddingModel.Pool(_x.AsSpan(start * dim, len * dim), len, pooling, normalize, output.Slice(s * dim, dim));
         }
     }
 

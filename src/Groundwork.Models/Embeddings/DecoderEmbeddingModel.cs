@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Numerics.Tensors;
 using Groundwork.Models.Gguf;
 using Groundwork.Models.Tokenizers;
 using Groundwork.Models.Transformers;
@@ -101,22 +100,7 @@ public sealed class DecoderEmbeddingModel : LocalEmbeddingModel
                 var hidden = worker.Hidden.AsSpan(0, tokens.Length * dim);
                 worker.Session.Reset();
                 worker.Session.PrefillHiddenStates(tokens, hidden);
-                var e = output.Slice(s * dim, dim);
-                switch (Pooling)
-                {
-                    case EmbeddingPooling.Last: hidden.Slice((tokens.Length - 1) * dim, dim).CopyTo(e); break;
-                    case EmbeddingPooling.Cls: hidden[..dim].CopyTo(e); break;
-                    default:
-                        hidden[..dim].CopyTo(e);
-                        for (int i = 1; i < tokens.Length; i++) TensorPrimitives.Add(e, hidden.Slice(i * dim, dim), e);
-                        TensorPrimitives.Multiply(e, 1f / tokens.Length, e);
-                        break;
-                }
-                if (normalize)
-                {
-                    float norm = TensorPrimitives.Norm(e);
-                    if (norm > 0) TensorPrimitives.Multiply(e, 1f / norm, e);
-                }
+                LocalEmbeddingModel.Pool(hidden, tokens.Length, Pooling, normalize, output.Slice(s * dim, dim));
             }
         }
         finally

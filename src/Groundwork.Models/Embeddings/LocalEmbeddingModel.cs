@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Groundwork.Models.Gguf;
 using Groundwork.Models.Tokenizers;
 
@@ -93,6 +94,34 @@ public abstract class LocalEmbeddingModel : IDisposable
 
     /// <summary>Unmaps the file. Embedding afterwards throws <see cref="ObjectDisposedException"/>.</summary>
     public abstract void Dispose();
+
+    /// <summary>
+    /// Pools one sequence's token states <paramref name="states"/>[len, dim] into <paramref name="output"/>[dim]
+    /// (first token, last token or mean), then scales it to unit length when <paramref name="normalize"/>.
+    /// </summary>
+    internal static void Pool(ReadOnlySpan<float> states, int len, EmbeddingPooling pooling, bool normalize, Span<float> output)
+    {
+        int dim = output.Length;
+        switch (pooling)
+        {
+            case EmbeddingPooling.Cls:
+                states[..dim].CopyTo(output);
+                break;
+            case EmbeddingPooling.Last:
+                states.Slice((len - 1) * dim, dim).CopyTo(output);
+                break;
+            default:
+                states[..dim].CopyTo(output);
+                for (int t = 1; t < len; t++) TensorPrimitives.Add(output, states.Slice(t * dim, dim), output);
+                TensorPrimitives.Multiply(output, 1f / len, output);
+                break;
+        }
+        if (normalize)
+        {
+            float norm = TensorPrimitives.Norm(output);
+            if (norm > 0) TensorPrimitives.Multiply(output, 1f / norm, output);
+        }
+    }
 
     /// <summary>Validates a batch: non-empty sequences of at most <see cref="MaxTokens"/> tokens, room in <paramref name="output"/>.</summary>
     protected void CheckSequences(IReadOnlyList<int[]> sequences, Span<float> output)

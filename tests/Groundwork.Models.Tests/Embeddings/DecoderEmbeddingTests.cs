@@ -9,7 +9,7 @@ namespace Groundwork.Models.Tests.Embeddings;
 /// <summary>
 /// Decoder GGUFs used as embedders (<see cref="DecoderEmbeddingModel"/>), against llama.cpp's own pooled embeddings
 /// of the tiny-random llama and qwen2 models (tools/llamacpp-embeddings/golden/decoder-*, made by
-/// make-golden-decoder.sh with the pooling forced to last or mean).
+/// make-golden.sh with the pooling forced to last or mean).
 /// </summary>
 public sealed class DecoderEmbeddingTests
 {

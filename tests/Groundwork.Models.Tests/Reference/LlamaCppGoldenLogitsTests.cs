@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Security.Cryptography;
 using Groundwork.Models.Transformers;
 using Groundwork.Numerics.Quantization;
@@ -73,20 +72,12 @@ public sealed class LlamaCppGoldenLogitsTests
         session.Prefill(row.Tokens, actual);
 
         float tol = Tolerance(row.Type);
-        float maxDiff = 0;
-        for (int i = 0; i < expected.Length; i++) maxDiff = Math.Max(maxDiff, Math.Abs(actual[i] - expected[i]));
+        float maxDiff = LogitChecks.MaxAbsDiff(actual, expected);
         TestContext.Current.TestOutputHelper?.WriteLine($"{name}: max |Δlogit| {maxDiff:G3}");
         Assert.True(maxDiff <= tol, $"{name}: max |Δlogit| vs llama.cpp {maxDiff:G4} > {tol}");
 
         // top-1 agrees wherever llama.cpp's top two are not nearly tied
-        for (int pos = 0; pos < row.Tokens.Length; pos++)
-        {
-            var e = expected.AsSpan(pos * vocab, vocab);
-            int top = TensorPrimitives.IndexOfMax(e);
-            float second = float.NegativeInfinity;
-            for (int v = 0; v < vocab; v++) if (v != top) second = Math.Max(second, e[v]);
-            if (e[top] - second > 2 * tol) Assert.Equal(top, TensorPrimitives.IndexOfMax(actual.AsSpan(pos * vocab, vocab)));
-        }
+        LogitChecks.AssertTop1AgreesWhereNotTied(expected, actual, vocab, row.Tokens.Length, 2 * tol);
 
         // one token at a time gives the same logits as the batched prefill
         var step = model.CreateSession();

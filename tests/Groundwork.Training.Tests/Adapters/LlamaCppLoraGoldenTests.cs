@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Security.Cryptography;
 using Groundwork.Models.Gguf;
 using Groundwork.Models.Transformers;
@@ -44,13 +43,6 @@ public sealed class LlamaCppLoraGoldenTests
         return result;
     }
 
-    private static float MaxDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        float m = 0;
-        for (int i = 0; i < a.Length; i++) m = Math.Max(m, Math.Abs(a[i] - b[i]));
-        return m;
-    }
-
     [Fact]
     public void Manifest_covers_stories260K_and_an_F32_and_a_quantized_base()
     {
@@ -90,27 +82,20 @@ public sealed class LlamaCppLoraGoldenTests
         session.Prefill(row.Tokens, actual);
 
         float tol = Tolerance(name);
-        float baseDiff = MaxDiff(plain, expectedBase), diff = MaxDiff(actual, expected);
-        float llamaMoved = MaxDiff(expected, expectedBase), ourMoved = MaxDiff(actual, plain);
+        float baseDiff = LogitChecks.MaxAbsDiff(plain, expectedBase), diff = LogitChecks.MaxAbsDiff(actual, expected);
+        float llamaMoved = LogitChecks.MaxAbsDiff(expected, expectedBase), ourMoved = LogitChecks.MaxAbsDiff(actual, plain);
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"{name}: max |Δlogit| vs llama.cpp {diff:G3} (base {baseDiff:G3}); the adapter moves llama.cpp's logits by up to {llamaMoved:G3}, ours by {ourMoved:G3}");
         // the adapter must really act, in llama.cpp and here, or agreement would prove nothing: llama.cpp's adapted
         // logits are far outside the tolerance of its base ones, so a runtime ignoring the adapter fails below
         Assert.True(llamaMoved > 5 * tol, $"{name}: llama.cpp's logits moved only {llamaMoved:G3} with the adapter");
         Assert.True(ourMoved > 5 * tol, $"{name}: our logits moved only {ourMoved:G3} with the adapter");
-        Assert.True(MaxDiff(plain, expected) > 2 * tol, $"{name}: our base logits are within {2 * tol} of llama.cpp's adapted ones");
+        Assert.True(LogitChecks.MaxAbsDiff(plain, expected) > 2 * tol, $"{name}: our base logits are within {2 * tol} of llama.cpp's adapted ones");
         Assert.True(baseDiff <= tol, $"{name}: base max |Δlogit| vs llama.cpp {baseDiff:G4} > {tol}");
         Assert.True(diff <= tol, $"{name}: base + adapter max |Δlogit| vs llama.cpp {diff:G4} > {tol}");
 
         // top-1 agrees wherever llama.cpp's top two are not nearly tied
-        for (int pos = 0; pos < row.Tokens.Length; pos++)
-        {
-            var e = expected.AsSpan(pos * vocab, vocab);
-            int top = TensorPrimitives.IndexOfMax(e);
-            float second = float.NegativeInfinity;
-            for (int v = 0; v < vocab; v++) if (v != top) second = Math.Max(second, e[v]);
-            if (e[top] - second > 2 * tol) Assert.Equal(top, TensorPrimitives.IndexOfMax(actual.AsSpan(pos * vocab, vocab)));
-        }
+        LogitChecks.AssertTop1AgreesWhereNotTied(expected, actual, vocab, row.Tokens.Length, 2 * tol);
 
         // decoding one token at a time applies the adapter the same way as the batched prefill
         var step = model.CreateSession();
@@ -118,7 +103,7 @@ public sealed class LlamaCppLoraGoldenTests
         for (int pos = 0; pos < row.Tokens.Length; pos++)
         {
             var l = step.Forward(row.Tokens[pos]);
-            float d = MaxDiff(l, actual.AsSpan(pos * vocab, vocab));
+            float d = LogitChecks.MaxAbsDiff(l, actual.AsSpan(pos * vocab, vocab));
             Assert.True(d <= 1e-4f, $"{name}: position {pos} step vs prefill max |Δ| {d:G4}");
         }
     }
