@@ -21,6 +21,13 @@ public sealed record LocalChatClientOptions
     /// <summary>A LoRA adapter applied to every session of this client without merging (several clients can share one base model).</summary>
     public Transformers.IProjectionAdapter? Adapter { get; init; }
 
+    /// <summary>
+    /// Named adapters over the same base weights that a request selects with <see cref="ChatOptions.ModelId"/>, the way
+    /// multi-LoRA servers route by model name. A request without a ModelId, or naming the base model, uses
+    /// <see cref="Adapter"/>; with adapters configured, any other name is refused (<see cref="ArgumentException"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, Transformers.IProjectionAdapter>? Adapters { get; init; }
+
     /// <summary>Idle sessions (KV caches) kept for reuse; further sessions are dropped after their call.</summary>
     public int MaxPooledSessions { get; init; } = 4;
 }
@@ -30,7 +37,8 @@ public sealed record LocalChatClientOptions
 /// from a small pool, so concurrent calls from several threads run independently over the shared weights; a rented
 /// session keeps the KV entries of the prompt prefix it shares with the previous conversation it served.
 /// <see cref="ChatOptions"/> mapping: Temperature, TopP, TopK, MaxOutputTokens, StopSequences, Seed, FrequencyPenalty
-/// and PresencePenalty map to the sampler (penalties over the last 64 tokens); other fields are ignored.
+/// and PresencePenalty map to the sampler (penalties over the last 64 tokens); ModelId selects one of
+/// <see cref="LocalChatClientOptions.Adapters"/> per request; other fields are ignored.
 /// </summary>
 public sealed class LocalChatClient : IChatClient
 {
@@ -58,6 +66,7 @@ public sealed class LocalChatClient : IChatClient
     {
         var text = new StringBuilder();
         GenerationStats? stats = null;
+        var (_, modelId) = SelectAdapter(options);
         await foreach (var (piece, s) in RunAsync(messages, options, cancellationToken).ConfigureAwait(false))
         {
             text.Append(piece);
@@ -66,7 +75,7 @@ public sealed class LocalChatClient : IChatClient
 
         var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, text.ToString()))
         {
-            ModelId = _model.Name,
+            ModelId = modelId,
             CreatedAt = DateTimeOffset.UtcNow,
             ResponseId = Guid.NewGuid().ToString("N"),
         };
@@ -84,11 +93,12 @@ public sealed class LocalChatClient : IChatClient
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         string responseId = Guid.NewGuid().ToString("N");
+        var (_, modelId) = SelectAdapter(options);
         await foreach (var (piece, stats) in RunAsync(messages, options, cancellationToken).ConfigureAwait(false))
         {
             if (stats is null)
             {
-                yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { ResponseId = responseId, MessageId = responseId, ModelId = _model.Name };
+                yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { ResponseId = responseId, MessageId = responseId, ModelId = modelId };
                 continue;
             }
 
@@ -96,7 +106,7 @@ public sealed class LocalChatClient : IChatClient
             {
                 ResponseId = responseId,
                 MessageId = responseId,
-                ModelId = _model.Name,
+                ModelId = modelId,
                 FinishReason = MapFinish(stats.FinishReason),
             };
         }
@@ -120,14 +130,30 @@ public sealed class LocalChatClient : IChatClient
         lock (_poolLock) _pool.Clear();
     }
 
-    /// <summary>Takes the idle session whose cached tokens share the longest prefix with <paramref name="prompt"/>, or a new one.</summary>
-    private InferenceSession Rent(int[] prompt)
+    /// <summary>The adapter a request asks for (<see cref="LocalChatClientOptions.Adapters"/>) and the model id to report.</summary>
+    private (IProjectionAdapter? Adapter, string ModelId) SelectAdapter(ChatOptions? options)
+    {
+        var id = options?.ModelId;
+        if (string.IsNullOrEmpty(id) || id == _model.Name || _options.Adapters is not { Count: > 0 } named)
+            return (_options.Adapter, _model.Name);
+        if (named.TryGetValue(id, out var adapter)) return (adapter, id);
+        throw new ArgumentException(
+            $"unknown model '{id}': this client serves '{_model.Name}' and the adapters {string.Join(", ", named.Keys.Order(StringComparer.Ordinal).Select(k => "'" + k + "'"))}",
+            nameof(options));
+    }
+
+    /// <summary>
+    /// Takes the idle session with <paramref name="adapter"/> whose cached tokens share the longest prefix with
+    /// <paramref name="prompt"/>, or a new one (a KV cache computed under one adapter is no use to another).
+    /// </summary>
+    private InferenceSession Rent(int[] prompt, IProjectionAdapter? adapter)
     {
         lock (_poolLock)
         {
             int best = -1, bestLength = -1;
             for (int i = 0; i < _pool.Count; i++)
             {
+                if (!ReferenceEquals(_pool[i].Adapter, adapter)) continue;
                 int n = _pool[i].Tokens.CommonPrefixLength(prompt);
                 if (n > bestLength) (best, bestLength) = (i, n);
             }
@@ -141,7 +167,7 @@ public sealed class LocalChatClient : IChatClient
         }
 
         var session = _model.CreateSession();
-        session.Adapter = _options.Adapter;
+        session.Adapter = adapter;
         return session;
     }
 
@@ -161,8 +187,9 @@ public sealed class LocalChatClient : IChatClient
         var turns = messages.Select(m => new ChatTurn(RoleName(m.Role), m.Text)).ToList();
         string prompt = _template.Render(turns, addAssistantPrompt: true);
         var generation = MapOptions(chatOptions);
+        var (adapter, _) = SelectAdapter(chatOptions);
         var tokens = TextGenerator.EncodePrompt(_model, prompt, generation);
-        var session = Rent(tokens);
+        var session = Rent(tokens, adapter);
         try
         {
             var generator = new TextGenerator(session);

@@ -97,4 +97,56 @@ public sealed class LocalChatClientTests : IClassFixture<LocalChatClientTests.Mo
         Assert.Equal("plain", client.GetService<ChatTemplate>()!.Name);
         Assert.Null(client.GetService<string>());
     }
+
+    /// <summary>Adds a fixed vector to every ffn_down output: enough to steer stories260K's greedy text.</summary>
+    private sealed class ShiftAdapter(float shift, int seed) : IProjectionAdapter
+    {
+        public bool Adapts(int layer, AdaptedProjection projection) => projection == AdaptedProjection.Down;
+
+        public void Apply(int layer, AdaptedProjection projection, ReadOnlySpan<float> x, Span<float> y, int n)
+        {
+            var rng = new Random(seed + layer);
+            int width = y.Length / n;
+            var delta = new float[width];
+            for (int i = 0; i < width; i++) delta[i] = shift * (float)(rng.NextDouble() * 2 - 1);
+            for (int t = 0; t < n; t++)
+                for (int i = 0; i < width; i++) y[t * width + i] += delta[i];
+        }
+    }
+
+    [Fact]
+    public async Task Requests_choose_a_named_adapter_by_model_id_over_one_shared_base()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        IProjectionAdapter a = new ShiftAdapter(0.8f, 1), b = new ShiftAdapter(0.8f, 2);
+        ChatOptions Ask(string? id) => new() { Temperature = 0, MaxOutputTokens = 24, ModelId = id };
+
+        // References: one client per adapter, as before named adapters existed.
+        string baseline = (await new LocalChatClient(_model).GetResponseAsync(Messages, Ask(null), ct)).Text;
+        string soloA = (await new LocalChatClient(_model, new() { Adapter = a }).GetResponseAsync(Messages, Ask(null), ct)).Text;
+        string soloB = (await new LocalChatClient(_model, new() { Adapter = b }).GetResponseAsync(Messages, Ask(null), ct)).Text;
+        Assert.NotEqual(baseline, soloA);
+        Assert.NotEqual(soloA, soloB);
+
+        using var client = new LocalChatClient(_model, new() { Adapters = new Dictionary<string, IProjectionAdapter> { ["style-a"] = a, ["style-b"] = b } });
+        // Interleaved requests must not reuse a KV cache computed under another adapter.
+        foreach (var (id, expected) in new[] { ("style-a", soloA), ("style-b", soloB), (null, baseline), ("style-a", soloA), (_model.Name, baseline), ("style-b", soloB) })
+        {
+            var response = await client.GetResponseAsync(Messages, Ask(id), ct);
+            Assert.Equal(expected, response.Text);
+            Assert.Equal(id ?? _model.Name, response.ModelId);
+        }
+
+        var streamed = new StringBuilder();
+        await foreach (var u in client.GetStreamingResponseAsync(Messages, Ask("style-b"), ct))
+        {
+            streamed.Append(u.Text);
+            Assert.Equal("style-b", u.ModelId);
+        }
+        Assert.Equal(soloB, streamed.ToString());
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Messages, Ask("style-c"), ct));
+        Assert.Contains("unknown model 'style-c'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'style-a', 'style-b'", ex.Message, StringComparison.Ordinal);
+    }
 }
