@@ -28,6 +28,7 @@ public static class GroundworkCli
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(ChatCommand.Create());
         root.Subcommands.Add(FinetuneCommand.Create());
+        root.Subcommands.Add(DatasetCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         return root.Parse(args).InvokeAsync();
     }

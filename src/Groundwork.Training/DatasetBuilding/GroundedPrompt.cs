@@ -1,0 +1,26 @@
+using Groundwork.Storage;
+
+namespace Groundwork.Training.DatasetBuilding;
+
+/// <summary>A chunk placed in a grounded prompt as source [<paramref name="Number"/>].</summary>
+/// <param name="Number">The [n] number.</param>
+/// <param name="Document">Its document (the text need not be loaded).</param>
+/// <param name="Chunk">The chunk.</param>
+public sealed record PromptSource(int Number, StoredDocument Document, StoredChunk Chunk);
+
+/// <summary>
+/// The prompt the grounded answerer sends, so that RAFT and log examples train on exactly what the model sees when it
+/// answers. Supplied by the caller (the CLI adapts <c>Groundwork.Answering.Generation.PromptBuilder</c>): the training
+/// side does not reference the RAG side.
+/// </summary>
+public interface IGroundedPrompt
+{
+    /// <summary>The exact reply the answerer asks for when the sources do not answer.</summary>
+    string NoAnswerReply { get; }
+
+    /// <summary>The system message; with <paramref name="requestQuotes"/>, it asks for a "Quotes:" block after the answer.</summary>
+    string SystemPrompt(bool requestQuotes);
+
+    /// <summary>The user message: the numbered sources, then the question.</summary>
+    string UserMessage(IReadOnlyList<PromptSource> sources, string question);
+}
