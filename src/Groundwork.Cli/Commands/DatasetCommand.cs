@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Groundwork.Answering.Generation;
 using Groundwork.Cli.Output;
 using Groundwork.Hosting;
 using Groundwork.Training.DatasetBuilding;
@@ -55,7 +54,7 @@ internal static class DatasetCommand
                 ContextWindow = backend?.ContextWindow,
                 Tokenizer = backend?.Tokenizer,
             };
-            var built = await new DatasetBuilder(ws.Store, backend?.Chat, new AnswererPrompt(), options).BuildAsync(new StderrProgress(), token).ConfigureAwait(false);
+            var built = await new DatasetBuilder(ws.Store, backend?.Chat, AnswererGroundedPrompt.Instance, options).BuildAsync(new StderrProgress(), token).ConfigureAwait(false);
             var (trainPath, validationPath) = await DatasetFiles.WriteAsync(built, result.GetValue(output)!, token).ConfigureAwait(false);
             var skippedByKind = built.Skipped.GroupBy(s => s.Kind).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count());
             if (json)
@@ -99,30 +98,6 @@ internal static class DatasetCommand
             };
         }
         return kinds == DatasetKinds.None ? throw new ArgumentException("--kinds: no kinds given (expected qa, raft, log)") : kinds;
-    }
-
-    /// <summary>The grounded answerer's own prompt (PromptBuilder), which RAFT and log examples are written in.</summary>
-    internal sealed class AnswererPrompt : IGroundedPrompt
-    {
-        public string NoAnswerReply => PromptBuilder.NoAnswerReply;
-
-        public string SystemPrompt(bool requestQuotes) => PromptBuilder.SystemPrompt(requestQuotes);
-
-        public string UserMessage(IReadOnlyList<PromptSource> sources, string question) =>
-            PromptBuilder.UserMessage(sources.Select(s => new ContextSource
-            {
-                Number = s.Number,
-                DocumentId = s.Document.Id,
-                SourcePath = s.Document.SourcePath,
-                Title = s.Document.Title,
-                SectionPath = s.Chunk.SectionPath,
-                PageStart = s.Chunk.PageStart,
-                PageEnd = s.Chunk.PageEnd,
-                StartOffset = s.Chunk.StartOffset,
-                EndOffset = s.Chunk.EndOffset,
-                Text = s.Chunk.Text,
-                ChunkIds = [s.Chunk.Id],
-            }).ToList(), question);
     }
 
     /// <summary>A progress line on stderr every 10 model calls and at the last one.</summary>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Groundwork.Evaluation.Answers;
 using Groundwork.Evaluation.Datasets;
 using Groundwork.Storage;
+using Groundwork.Text;
 using Microsoft.Extensions.AI;
 
 namespace Groundwork.Evaluation.Synthesis;
@@ -55,17 +56,7 @@ public sealed class TestSetSynthesizer(IChatClient chat, SynthesisOptions? optio
     public async Task<SynthesisResult> GenerateAsync(ICollectionStore store, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var candidates = new List<(StoredDocument Document, StoredChunk Chunk)>();
-        await foreach (var document in store.ListDocumentsAsync(cancellationToken).ConfigureAwait(false))
-            foreach (var chunk in await store.GetChunksAsync(document.Id, cancellationToken).ConfigureAwait(false))
-                if (chunk.Text.Length >= _options.MinPassageChars) candidates.Add((document, chunk));
-        candidates.Sort((a, b) => string.CompareOrdinal(a.Chunk.Id, b.Chunk.Id));
-        var random = new Random(_options.Seed);
-        for (int i = candidates.Count - 1; i > 0; i--)
-        {
-            int j = random.Next(i + 1);
-            (candidates[i], candidates[j]) = (candidates[j], candidates[i]);
-        }
+        var candidates = await ChunkSampling.ShuffledAsync(store, _options.MinPassageChars, _options.Seed, cancellationToken).ConfigureAwait(false);
 
         var items = new List<SynthesizedItem>();
         var rejections = new List<string>();
@@ -105,37 +96,17 @@ public sealed class TestSetSynthesizer(IChatClient chat, SynthesisOptions? optio
     public static ((string Question, string Answer)? Pair, string Reason) Parse(string? reply, string passage)
     {
         ArgumentNullException.ThrowIfNull(passage);
-        var text = (reply ?? "").Trim();
-        if (text.StartsWith("```", StringComparison.Ordinal))
-        {
-            int firstLine = text.IndexOf('\n', StringComparison.Ordinal);
-            int fence = text.LastIndexOf("```", StringComparison.Ordinal);
-            if (firstLine < 0 || fence <= firstLine) return (null, "unterminated code fence");
-            text = text[(firstLine + 1)..fence].Trim();
-        }
-        if (text.Length == 0) return (null, "empty reply");
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(text); }
-        catch (JsonException ex) { return (null, "not a single JSON object: " + ex.Message.Split('.')[0]); }
-        using (doc)
-        {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return (null, "reply is not a JSON object");
-            var names = root.EnumerateObject().Select(p => p.Name).ToList();
-            if (names.Count != 2 || !names.Contains("question") || !names.Contains("answer"))
-                return (null, $"expected exactly the fields 'question' and 'answer', found {string.Join(", ", names.Select(n => $"'{n}'"))}");
-            if (root.GetProperty("question").ValueKind != JsonValueKind.String || root.GetProperty("answer").ValueKind != JsonValueKind.String)
-                return (null, "'question' and 'answer' must be strings");
-            var question = root.GetProperty("question").GetString()!.Trim();
-            var answer = root.GetProperty("answer").GetString()!.Trim();
-            if (question.Length < 8) return (null, "question is empty or too short");
-            if (!question.EndsWith('?')) return (null, "question does not end with '?'");
-            if (answer.Length == 0) return (null, "answer is empty");
-            var normalizedAnswer = AnswerMetrics.Normalize(answer);
-            if (normalizedAnswer.Length == 0 || !AnswerMetrics.Normalize(passage).Contains(normalizedAnswer, StringComparison.Ordinal))
-                return (null, "answer is not copied from the passage");
-            return ((question, answer), "");
-        }
+        var (fields, reason) = JsonReply.ParseObject(reply, "question", "answer");
+        if (fields is null) return (null, reason);
+        var question = fields["question"];
+        var answer = fields["answer"];
+        if (question.Length < 8) return (null, "question is empty or too short");
+        if (!question.EndsWith('?')) return (null, "question does not end with '?'");
+        if (answer.Length == 0) return (null, "answer is empty");
+        var normalizedAnswer = AnswerMetrics.Normalize(answer);
+        if (normalizedAnswer.Length == 0 || !AnswerMetrics.Normalize(passage).Contains(normalizedAnswer, StringComparison.Ordinal))
+            return (null, "answer is not copied from the passage");
+        return ((question, answer), "");
     }
 }
 

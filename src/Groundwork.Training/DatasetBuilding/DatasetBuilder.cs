@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Groundwork.Models.Chat;
 using Groundwork.Storage;
+using Groundwork.Text;
 using Groundwork.Training.Data;
 using Microsoft.Extensions.AI;
 
@@ -76,7 +77,7 @@ public sealed partial class DatasetBuilder(ICollectionStore store, IChatClient? 
     private async Task<(List<GeneratedPair> Pairs, int Duplicates, int Calls)> GeneratePairsAsync(
         List<SkippedItem> skipped, IProgress<DatasetProgress>? progress, CancellationToken cancellationToken)
     {
-        var candidates = await GeneratedReply.SampleChunksAsync(store, _options.MinPassageChars, _options.Seed, cancellationToken).ConfigureAwait(false);
+        var candidates = await ChunkSampling.ShuffledAsync(store, _options.MinPassageChars, _options.Seed, cancellationToken).ConfigureAwait(false);
         var dedup = new QuestionDeduplicator(_options.NearDuplicateJaccard);
         var pairs = new List<GeneratedPair>();
         int calls = 0, failed = 0, maxCalls = (int)Math.Ceiling(_options.Count * _options.MaxAttemptsFactor);
@@ -122,7 +123,7 @@ public sealed partial class DatasetBuilder(ICollectionStore store, IChatClient? 
     public static ((string Question, string Answer, string Quote)? Pair, string Reason) ParseGeneration(string? reply, string passage)
     {
         ArgumentNullException.ThrowIfNull(passage);
-        var (fields, reason) = GeneratedReply.ParseObject(reply, "question", "answer", "quote");
+        var (fields, reason) = JsonReply.ParseObject(reply, "question", "answer", "quote");
         if (fields is null) return (null, reason);
         var question = fields["question"].ReplaceLineEndings(" ");
         var answer = fields["answer"];
@@ -173,7 +174,7 @@ public sealed partial class DatasetBuilder(ICollectionStore store, IChatClient? 
     {
         // Distractors come from other documents: BM25 neighbours of the question first (hard negatives), then a seeded
         // random fill from the rest of the collection.
-        var pool = await GeneratedReply.SampleChunksAsync(store, 1, _options.Seed, cancellationToken).ConfigureAwait(false);
+        var pool = await ChunkSampling.ShuffledAsync(store, 1, _options.Seed, cancellationToken).ConfigureAwait(false);
         int noAnswer = (int)Math.Round(pairs.Count * _options.NoAnswerShare, MidpointRounding.AwayFromZero);
         var order = Enumerable.Range(0, pairs.Count).ToArray();
         new SplitMix64(unchecked((ulong)_options.Seed) ^ 0x5241465455UL).Shuffle(order);

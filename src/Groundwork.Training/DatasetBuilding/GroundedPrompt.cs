@@ -10,7 +10,7 @@ public sealed record PromptSource(int Number, StoredDocument Document, StoredChu
 
 /// <summary>
 /// The prompt the grounded answerer sends, so that RAFT and log examples train on exactly what the model sees when it
-/// answers. Supplied by the caller (the CLI adapts <c>Groundwork.Answering.Generation.PromptBuilder</c>): the training
+/// answers. Supplied by the caller (<c>Groundwork.Hosting.AnswererGroundedPrompt</c> adapts the answerer's PromptBuilder): the training
 /// side does not reference the RAG side.
 /// </summary>
 public interface IGroundedPrompt

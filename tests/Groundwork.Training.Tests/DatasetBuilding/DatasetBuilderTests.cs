@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Groundwork.Answering.Generation;
+using Groundwork.Hosting;
 using Groundwork.Storage;
 using Groundwork.Testing;
 using Groundwork.Training.Data;
@@ -12,7 +13,7 @@ namespace Groundwork.Training.Tests.DatasetBuilding;
 public sealed partial class DatasetBuilderTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-    private static readonly AnswererPrompt Prompt = new();
+    private static readonly AnswererGroundedPrompt Prompt = AnswererGroundedPrompt.Instance;
 
     [GeneratedRegex("<source id=\"(\\d+)\"[^>]*>\\n(.*?)\\n</source>", RegexOptions.Singleline)]
     private static partial Regex SourceBlock();
@@ -299,7 +300,7 @@ public sealed class DatasetBuilderPartsTests
     {
         await using var c = await DatasetCollection.CreateAsync();
         var model = new ScriptedChatClient(m => DatasetCollection.Generate(DatasetCollection.Passage(m)));
-        var result = await new DatasetBuilder(c.Store, model, new AnswererPrompt(), new DatasetBuildOptions
+        var result = await new DatasetBuilder(c.Store, model, AnswererGroundedPrompt.Instance, new DatasetBuildOptions
         {
             Kinds = DatasetKinds.Qa, MinPassageChars = 40, MaxOutputTokens = 100, ContextWindow = 150, Tokenizer = new Groundwork.Ingestion.Tokenization.DefaultTokenizer(),
         }).BuildAsync(cancellationToken: TestContext.Current.CancellationToken);
