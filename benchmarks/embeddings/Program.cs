@@ -123,6 +123,14 @@ static async Task WriteModelAsync(string path, bool f16, string vocabPath, bool 
         Vector(p + "layer_output_norm.weight", dim, 1, 0.1f);
         Vector(p + "layer_output_norm.bias", dim, 0, 0.05f);
     }
+    if (pooling == 4)
+    {
+        // Reranking head (cross-encoder): cls dense [dim, dim] + tanh, then cls.output [1, dim] → one score.
+        Matrix("cls.weight", dim, dim, wScale);
+        Vector("cls.bias", dim, 0, 0.05f);
+        Matrix("cls.output.weight", 1, dim, 0.5f);
+        Vector("cls.output.bias", 1, 0, 0.1f);
+    }
     await w.WriteAsync(path, CancellationToken.None);
     Console.WriteLine($"wrote {path} ({new FileInfo(path).Length / 1e6:F1} MB)");
 }

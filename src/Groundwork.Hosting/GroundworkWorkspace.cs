@@ -7,6 +7,7 @@ using Groundwork.Ingestion.Tokenization;
 using Groundwork.Models.Embeddings;
 using Groundwork.Models.OpenAI;
 using Groundwork.Retrieval.Hybrid;
+using Groundwork.Retrieval.Reranking;
 using Groundwork.Retrieval.Search;
 using Groundwork.Storage;
 using Groundwork.Storage.Sqlite;
@@ -110,11 +111,16 @@ public sealed class GroundworkWorkspace : IAsyncDisposable
 
     private EmbedStep? _embedStep;
 
-    /// <summary>The grounded-generation answerer over this collection with <paramref name="backend"/>'s model, cached in the collection.</summary>
-    public GroundedAnswerer CreateGroundedAnswerer(ChatBackend backend, GroundedAnswerOptions? options = null)
+    /// <summary>
+    /// The grounded-generation answerer over this collection with <paramref name="backend"/>'s model, cached in the
+    /// collection; <paramref name="reranker"/> replaces the default lexical reranker (e.g. a <see cref="CrossEncoderReranker"/>,
+    /// whose model then becomes part of the cache key).
+    /// </summary>
+    public GroundedAnswerer CreateGroundedAnswerer(ChatBackend backend, GroundedAnswerOptions? options = null, IReranker? reranker = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
-        return new GroundedAnswerer(Retriever, backend.Chat, backend.Tokenizer, options, cache: new CollectionAnswerCache(Store), modelId: backend.ModelId);
+        var modelId = reranker is CrossEncoderReranker cross ? $"{backend.ModelId}+rerank:{cross.ModelId}" : backend.ModelId;
+        return new GroundedAnswerer(Retriever, backend.Chat, backend.Tokenizer, options, reranker, cache: new CollectionAnswerCache(Store), modelId: modelId);
     }
 
     /// <summary>Opens (creating if needed) the collection named in <paramref name="options"/>.</summary>

@@ -3,7 +3,8 @@
 //   TOKENS.txt: one sequence per line, token ids separated by spaces (special tokens included).
 //   BATCH sequences go into one llama_decode; the model's own pooling is used (bert.pooling_type).
 //   OUT.txt (optional): one line per sequence, the L2-normalised pooled embedding (%.9g); "-" for none.
-//   POOLING (optional): mean | cls | last overrides the model's pooling (e.g. a decoder GGUF used as an embedder).
+//   POOLING (optional): mean | cls | last | rank overrides the model's pooling (e.g. a decoder GGUF used as an embedder).
+//   With rank pooling (rerankers) each line holds the n_cls_out raw scores instead of a normalised embedding.
 // Prints one line per repeat and a summary "chunks/s" line.
 #include <math.h>
 #include <stdio.h>
@@ -80,11 +81,14 @@ int main(int argc, char ** argv) {
         if (strcmp(pooling, "mean") == 0) cp.pooling_type = LLAMA_POOLING_TYPE_MEAN;
         else if (strcmp(pooling, "cls") == 0) cp.pooling_type = LLAMA_POOLING_TYPE_CLS;
         else if (strcmp(pooling, "last") == 0) cp.pooling_type = LLAMA_POOLING_TYPE_LAST;
-        else { fprintf(stderr, "unknown pooling '%s' (mean, cls, last)\n", pooling); return 2; }
+        else if (strcmp(pooling, "rank") == 0) cp.pooling_type = LLAMA_POOLING_TYPE_RANK;
+        else { fprintf(stderr, "unknown pooling '%s' (mean, cls, last, rank)\n", pooling); return 2; }
     }
     struct llama_context * ctx = llama_init_from_model(model, cp);
     if (!ctx) { fprintf(stderr, "cannot create context\n"); return 1; }
-    int n_embd = llama_model_n_embd(model);
+    // Rank pooling yields n_cls_out scores per sequence, every other pooling an n_embd embedding.
+    int rank = llama_pooling_type(ctx) == LLAMA_POOLING_TYPE_RANK;
+    int n_embd = rank ? (int) llama_model_n_cls_out(model) : llama_model_n_embd(model);
     float * out = calloc((size_t) n_seq * n_embd, sizeof(float));
     struct llama_batch b = llama_batch_init(batch * max_len, 0, 1);
 
@@ -128,7 +132,7 @@ int main(int argc, char ** argv) {
         for (int s = 0; s < n_seq; s++) {
             double norm = 0;
             for (int c = 0; c < n_embd; c++) norm += (double) out[(size_t) s * n_embd + c] * out[(size_t) s * n_embd + c];
-            norm = sqrt(norm);
+            norm = rank ? 1.0 : sqrt(norm);
             for (int c = 0; c < n_embd; c++) fprintf(o, c ? " %.9g" : "%.9g", out[(size_t) s * n_embd + c] / norm);
             fputc('\n', o);
         }

@@ -14,7 +14,8 @@ dotnet build -c Release "$root/benchmarks/embeddings/Groundwork.Benchmarks.Embed
 bench="$root/benchmarks/embeddings/bin/Release/net10.0/Groundwork.Benchmarks.Embeddings"
 mkdir -p "$out"
 "$bench" write-tokens "$out/tokens.txt" 12 40 5 1999
-for spec in "f16 mean 1" "f32 cls 2" "f16 last 3"; do
+# "rank" (4): a cross-encoder with a classification head; llama.cpp writes its raw score per sequence.
+for spec in "f16 mean 1" "f32 cls 2" "f16 last 3" "f32 rank 4" "f16 rank 4"; do
   set -- $spec
   name="tiny-$1-$2"
   "$bench" write-model "$out/$name.gguf" "$1" "$vocab" tiny "$3"

@@ -18,14 +18,17 @@ internal static class AskCommand
         var showSources = new Option<bool>("--show-sources") { Description = "Also list the retrieved sources" };
         var policy = new Option<GroundingPolicy>("--policy") { Description = "Unsupported sentences: flag, strip or refuse", DefaultValueFactory = _ => GroundingPolicy.Flag };
         var noCache = new Option<bool>("--no-cache") { Description = "Do not use or fill the answer cache" };
+        var reranker = new Option<string?>("--reranker") { Description = "A cross-encoder reranking GGUF (BERT, pooling rank) that reorders the retrieved chunks" };
         var model = new ModelCliOptions();
-        var command = new Command("ask", "Answer a question from the collection, with numbered citations") { question, showSources, policy, noCache };
+        var command = new Command("ask", "Answer a question from the collection, with numbered citations") { question, showSources, policy, noCache, reranker };
         model.AddTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(result, ct, async (ws, json, token) =>
         {
             var q = result.GetValue(question) ?? "";
             var modelOptions = model.Read(result);
             Answer answer;
+            if (result.GetValue(reranker) is not null && !modelOptions.IsConfigured)
+                throw new ArgumentException("--reranker needs --model FILE.gguf or --endpoint URL --model NAME (the extractive answerer ranks sentences itself)");
             if (!modelOptions.IsConfigured)
             {
                 answer = await ws.Answerer.AnswerAsync(q, token).ConfigureAwait(false);
@@ -34,13 +37,14 @@ internal static class AskCommand
             else
             {
                 using var backend = await ChatBackend.OpenAsync(modelOptions, token).ConfigureAwait(false);
+                using var cross = result.GetValue(reranker) is { } rerankerPath ? CrossEncoderReranker.Load(rerankerPath) : null;
                 var answerer = ws.CreateGroundedAnswerer(backend, new GroundedAnswerOptions
                 {
                     Policy = result.GetValue(policy),
                     UseCache = !result.GetValue(noCache),
                     ContextWindow = backend.ContextWindow,
                     AnswerReserve = Math.Min(512, backend.ContextWindow / 4),
-                });
+                }, cross);
                 answer = await StreamAsync(answerer, q, [], json, token).ConfigureAwait(false);
             }
             var id = await ws.Store.AppendInteractionAsync(InteractionRecords.From(answer), token).ConfigureAwait(false);

@@ -9,7 +9,7 @@ namespace Groundwork.Cli.Commands;
 
 /// <summary>
 /// `groundwork search "query" [-k N] [--mode keyword|vector|hybrid] [--embedding-model FILE.gguf | --embedding-endpoint URL
-/// --embedding-model NAME] [--fusion rrf|weighted] [--vector-weight W] [--mmr LAMBDA] [--tag k=v]`.
+/// --embedding-model NAME] [--fusion rrf|weighted] [--vector-weight W] [--mmr LAMBDA] [--tag k=v] [--reranker FILE.gguf]`.
 /// </summary>
 internal static class SearchCommand
 {
@@ -22,8 +22,9 @@ internal static class SearchCommand
         var weight = new Option<double>("--vector-weight") { Description = "Weight of the vector list in weighted fusion (0-1)", DefaultValueFactory = _ => 0.5 };
         var mmr = new Option<double?>("--mmr") { Description = "Diversify with maximal marginal relevance, lambda 0-1 (1 = relevance only)" };
         var tags = new Option<string[]>("--tag") { Description = "Only documents with this tag: key=value (repeatable)" };
+        var reranker = new Option<string?>("--reranker") { Description = "A cross-encoder reranking GGUF (BERT, pooling rank): reorders the top max(4k, 20) candidates" };
         var embedding = new EmbeddingCliOptions();
-        var command = new Command("search", "Find the chunks that best match a query") { query, top, mode, fusion, weight, mmr, tags };
+        var command = new Command("search", "Find the chunks that best match a query") { query, top, mode, fusion, weight, mmr, tags, reranker };
         embedding.AddTo(command);
         command.SetAction((result, ct) => CommandRunner.RunAsync(result, ct, async (ws, json, token) =>
         {
@@ -38,13 +39,16 @@ internal static class SearchCommand
                 "weighted" => FusionMethod.Weighted,
                 var other => throw new ArgumentException($"--fusion '{other}': expected rrf or weighted"),
             };
-            var request = new SearchRequest(result.GetValue(query) ?? "", result.GetValue(top), searchMode, TagFilter(result.GetValue(tags)))
+            int k = result.GetValue(top);
+            using var cross = result.GetValue(reranker) is { } rerankerPath ? CrossEncoderReranker.Load(rerankerPath) : null;
+            var request = new SearchRequest(result.GetValue(query) ?? "", cross is null ? k : Math.Max(4 * k, 20), searchMode, TagFilter(result.GetValue(tags)))
             {
                 Fusion = fusionMethod,
                 VectorWeight = result.GetValue(weight),
                 MmrLambda = mmrLambda,
             };
             var hits = await ws.Retriever.SearchAsync(request, token).ConfigureAwait(false);
+            if (cross is not null) hits = await cross.RerankAsync(request.Query, hits, k, token).ConfigureAwait(false);
             if (json)
             {
                 JsonOutput.Write(hits.Select((h, i) => new

@@ -11,6 +11,12 @@ public enum EmbeddingPooling
 
     /// <summary>The state of the last token (decoder embedders; for BERT, the final [SEP]).</summary>
     Last = 3,
+
+    /// <summary>
+    /// Reranking (cross-encoders such as ms-marco-MiniLM or bge-reranker): the [CLS] state through the classification
+    /// head (<c>cls</c> dense + tanh, then <c>cls.output</c>) gives relevance score(s) instead of an embedding.
+    /// </summary>
+    Rank = 4,
 }
 
 /// <summary>The hyper-parameters of a BERT encoder, read from GGUF metadata (<c>bert.*</c> or <c>nomic-bert.*</c>).</summary>
@@ -40,6 +46,9 @@ public sealed record BertConfig(
 
     /// <summary>RoPE base (<c>rope.freq_base</c>) of a "nomic-bert" model (NeoX pairing, all head dimensions); 0 for "bert".</summary>
     public float RopeFreqBase { get; init; }
+
+    /// <summary>Outputs of the classification head (<c>cls.output</c> rows) of a reranking model; 0 without a head.</summary>
+    public int ClassifierOutputs { get; init; }
 
     /// <summary>Whether positions are rotary (nomic-bert) rather than a learned <c>position_embd</c> table.</summary>
     public bool UsesRope => RopeFreqBase > 0;

@@ -58,6 +58,8 @@ public sealed class BertEmbeddingModel : LocalEmbeddingModel
             if (arch is not ("bert" or "nomic-bert"))
                 throw new GgufException($"{file.FileName}: architecture '{arch}' is not a BERT encoder (supported: bert, nomic-bert)");
             var config = ReadConfig(file, arch, options);
+            if (config.Pooling == EmbeddingPooling.Rank && config.ClassifierOutputs == 0)
+                throw new GgufException($"{file.FileName}: pooling 4 (rank) needs the classification head tensor 'cls.output.weight'");
             var weights = BertWeights.Bind(file, config);
             var tokenizer = LlmTokenizer.FromGguf(file);
             if (tokenizer.VocabSize != config.VocabSize)
@@ -105,7 +107,8 @@ public sealed class BertEmbeddingModel : LocalEmbeddingModel
                 0 or 1 => EmbeddingPooling.Mean, // "none" yields per-token states; a sentence embedder needs one vector
                 2 => EmbeddingPooling.Cls,
                 3 => EmbeddingPooling.Last,
-                _ => throw new GgufException($"{file.FileName}: metadata key '{arch}.pooling_type' is {code}; supported: 0 (none, pooled as mean), 1 (mean), 2 (cls), 3 (last)"),
+                4 => EmbeddingPooling.Rank,
+                _ => throw new GgufException($"{file.FileName}: metadata key '{arch}.pooling_type' is {code}; supported: 0 (none, pooled as mean), 1 (mean), 2 (cls), 3 (last), 4 (rank)"),
             };
         }
         else if (!Enum.IsDefined(pooling.Value))
@@ -125,14 +128,69 @@ public sealed class BertEmbeddingModel : LocalEmbeddingModel
         {
             Architecture = arch,
             RopeFreqBase = rope ? file.TryGetFloat(arch + ".rope.freq_base") ?? 10000f : 0f,
+            ClassifierOutputs = file.TryGetTensor("cls.output.weight", out var head) && head.Dimensions.Length == 2 ? checked((int)head.Dimensions[1]) : 0,
         };
+    }
+
+    /// <summary>Whether this is a reranking model (cross-encoder, <see cref="EmbeddingPooling.Rank"/>): it scores pairs, it does not embed.</summary>
+    public bool IsReranker => Pooling == EmbeddingPooling.Rank;
+
+    /// <summary>
+    /// The tokens of a (query, document) pair for a cross-encoder, as llama.cpp's server builds rerank inputs: BOS/[CLS]
+    /// when the vocabulary adds one, the query, EOS (or [SEP]) when it adds EOS, [SEP] when it adds a separator, the
+    /// document, EOS again. Token types are all 0, as in llama.cpp. The document is cut (never the query) to fit
+    /// <see cref="MaxTokens"/>; <paramref name="truncated"/> says so.
+    /// </summary>
+    public int[] TokenizePair(string query, string document, out bool truncated)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(document);
+        var t = Tokenizer;
+        int eos = t.EosId >= 0 ? t.EosId : t.SeparatorId;
+        var head = new List<int>();
+        if ((t.AddBosByDefault || t.Model == "bert") && t.BosId >= 0) head.Add(t.BosId);
+        head.AddRange(t.Encode(query, addSpecial: false, parseSpecial: false));
+        if (t.AddEosByDefault && eos >= 0) head.Add(eos);
+        if (t.AddSepByDefault && t.SeparatorId >= 0) head.Add(t.SeparatorId);
+        var doc = t.Encode(document, addSpecial: false, parseSpecial: false);
+        int tail = t.AddEosByDefault && eos >= 0 ? 1 : 0;
+        int room = MaxTokens - head.Count - tail;
+        if (room < 1) throw new ArgumentException($"the query takes {head.Count} tokens; the model takes at most {MaxTokens} with the document", nameof(query));
+        truncated = doc.Count > room;
+        var ids = new List<int>(head.Count + Math.Min(room, doc.Count) + tail);
+        ids.AddRange(head);
+        ids.AddRange(truncated ? doc.GetRange(0, room) : doc);
+        if (tail == 1) ids.Add(eos);
+        return [.. ids];
+    }
+
+    /// <summary>
+    /// Relevance scores of token sequences (pairs from <see cref="TokenizePair"/>) from a reranking model:
+    /// <paramref name="scores"/>[count × <see cref="BertConfig.ClassifierOutputs"/>], raw head outputs (higher = more relevant).
+    /// </summary>
+    public void ScoreTokens(IReadOnlyList<int[]> sequences, Span<float> scores)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!IsReranker) throw new InvalidOperationException($"{Name} is an embedding model (pooling {Pooling}), not a reranker");
+        ArgumentNullException.ThrowIfNull(sequences);
+        int outputs = Config.ClassifierOutputs;
+        if (scores.Length < sequences.Count * outputs)
+            throw new ArgumentException($"scores has room for {scores.Length} values; {sequences.Count} × {outputs} needed", nameof(scores));
+        CheckSequences(sequences);
+        Run(sequences, normalize: false, scores);
     }
 
     /// <inheritdoc />
     public override void EmbedTokens(IReadOnlyList<int[]> sequences, bool normalize, Span<float> output)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (IsReranker) throw new InvalidOperationException($"{Name} is a reranking model (pooling rank): it scores query-document pairs (ScoreTokens, CrossEncoderReranker) and does not embed");
         CheckSequences(sequences, output);
+        Run(sequences, normalize, output);
+    }
+
+    private void Run(IReadOnlyList<int[]> sequences, bool normalize, Span<float> output)
+    {
         if (!_encoders.TryTake(out var encoder)) encoder = new BertEncoder(_weights, Config);
         try
         {

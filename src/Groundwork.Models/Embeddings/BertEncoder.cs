@@ -246,10 +246,43 @@ internal sealed class BertEncoder
     private void Pool(int b, EmbeddingPooling pooling, bool normalize, Span<float> output)
     {
         int dim = _c.EmbeddingLength;
+        if (pooling == EmbeddingPooling.Rank)
+        {
+            Rank(b, output);
+            return;
+        }
         for (int s = 0; s < b; s++)
         {
             int start = _starts[s], len = _starts[s + 1] - start;
             LocalEmbeddingModel.Pool(_x.AsSpan(start * dim, len * dim), len, pooling, normalize, output.Slice(s * dim, dim));
+        }
+    }
+
+    /// <summary>
+    /// Reranking head on each sequence's [CLS] state, as llama.cpp's rank pooling: h = tanh(Cls·x + b) when the model
+    /// has the dense layer, then scores = ClsOut·h + b → <paramref name="output"/>[b, outputs].
+    /// </summary>
+    private void Rank(int b, Span<float> output)
+    {
+        int dim = _c.EmbeddingLength, outputs = _c.ClassifierOutputs;
+        var cls = _tmp.AsSpan(0, dim);
+        var h = _row.AsSpan(0, dim);
+        for (int s = 0; s < b; s++)
+        {
+            _x.AsSpan(_starts[s] * dim, dim).CopyTo(cls);
+            if (_w.ClsDense is { } dense)
+            {
+                MatMul.MatVec(dense, cls, h);
+                AddBias(h, _w.ClsDenseB, 1);
+                TensorPrimitives.Tanh(h, h);
+            }
+            else
+            {
+                cls.CopyTo(h);
+            }
+            var scores = output.Slice(s * outputs, outputs);
+            MatMul.MatVec(_w.ClsOut!.Value, h, scores);
+            AddBias(scores, _w.ClsOutB, 1);
         }
     }
 

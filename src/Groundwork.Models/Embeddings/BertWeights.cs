@@ -51,6 +51,10 @@ internal sealed unsafe class BertWeights
     public required BertVector EmbedNormW { get; init; }             // [dim] token_embd_norm
     public required BertVector EmbedNormB { get; init; }             // [dim]
     public required BertLayerWeights[] Layers { get; init; }         // [layerCount]
+    public QuantizedMatrix? ClsDense { get; init; }                  // [dim, dim] reranking head: tanh(W·cls + b)
+    public BertVector ClsDenseB { get; init; }                       // [dim] (optional)
+    public QuantizedMatrix? ClsOut { get; init; }                    // [outputs, dim] scores = W·h + b
+    public BertVector ClsOutB { get; init; }                         // [outputs] (optional)
 
     public static BertWeights Bind(GgufFile file, BertConfig c)
     {
@@ -112,6 +116,10 @@ internal sealed unsafe class BertWeights
             EmbedNormW = Vector(file, "token_embd_norm.weight", dim, required: true),
             EmbedNormB = Vector(file, "token_embd_norm.bias", dim, required: true),
             Layers = layers,
+            ClsDense = file.TryGetTensor("cls.weight", out _) ? Matrix(file, "cls.weight", dim, dim) : null,
+            ClsDenseB = Vector(file, "cls.bias", dim, required: false),
+            ClsOut = c.ClassifierOutputs > 0 ? Matrix(file, "cls.output.weight", c.ClassifierOutputs, dim) : null,
+            ClsOutB = c.ClassifierOutputs > 0 ? Vector(file, "cls.output.bias", c.ClassifierOutputs, required: false) : default,
         };
     }
 

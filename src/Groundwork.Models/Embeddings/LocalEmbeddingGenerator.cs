@@ -33,6 +33,8 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     public LocalEmbeddingGenerator(LocalEmbeddingModel model, LocalEmbeddingGeneratorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (model.Pooling == EmbeddingPooling.Rank)
+            throw new ArgumentException($"{model.Name} is a reranking model (pooling rank): use it to rerank (CrossEncoderReranker, --reranker), not to embed", nameof(model));
         _model = model;
         _options = options ?? new LocalEmbeddingGeneratorOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1, nameof(options));

@@ -129,6 +129,13 @@ public abstract class LocalEmbeddingModel : IDisposable
         ArgumentNullException.ThrowIfNull(sequences);
         if (output.Length < sequences.Count * Dimension)
             throw new ArgumentException($"output has room for {output.Length} values; {sequences.Count} × {Dimension} needed", nameof(output));
+        CheckSequences(sequences);
+    }
+
+    /// <summary>Validates a batch: non-empty sequences of at most <see cref="MaxTokens"/> tokens.</summary>
+    protected void CheckSequences(IReadOnlyList<int[]> sequences)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
         for (int s = 0; s < sequences.Count; s++)
         {
             if (sequences[s] is null || sequences[s].Length == 0) throw new ArgumentException($"sequence {s} is empty", nameof(sequences));

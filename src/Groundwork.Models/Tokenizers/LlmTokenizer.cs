@@ -31,6 +31,7 @@ public abstract class LlmTokenizer : ITokenizer
         AddSpacePrefix = file.TryGetBool("tokenizer.ggml.add_space_prefix") ?? defaults.AddSpacePrefix;
         AddBosByDefault = file.TryGetBool("tokenizer.ggml.add_bos_token") ?? defaults.AddBos;
         AddEosByDefault = file.TryGetBool("tokenizer.ggml.add_eos_token") ?? defaults.AddEos;
+        AddSepByDefault = file.TryGetBool("tokenizer.ggml.add_sep_token") ?? vocab.Model == "bert"; // llama.cpp's default
         CleanSpaces = defaults.CleanSpaces;
 
         int n = vocab.Count;
@@ -163,6 +164,9 @@ public abstract class LlmTokenizer : ITokenizer
 
     /// <summary>Whether encoding with special tokens adds EOS (<c>tokenizer.ggml.add_eos_token</c>, else llama.cpp's default).</summary>
     public bool AddEosByDefault { get; }
+
+    /// <summary>Whether a pair (query, document) is joined with the separator (<c>tokenizer.ggml.add_sep_token</c>, else true for WordPiece as in llama.cpp).</summary>
+    public bool AddSepByDefault { get; }
 
     /// <summary>SentencePiece's dummy prefix: a space is prepended to text (and stripped again when decoding).</summary>
     public bool AddSpacePrefix { get; }
