@@ -1,7 +1,9 @@
 // Vector search benchmark: generates clustered vectors (or reuses the files), computes exact ground truth, builds
 // Groundwork's HNSW and prints one TSV row per efSearch. run.sh runs FAISS and hnswlib on the same files.
 // Usage: vector-search-bench --dir DIR --n N [--dim 384] [--queries 1000] [--clusters 1000] [--noise 0.6]
-//        [--m 16] [--efc 200] [--storage Float32|Float16|Int8] [--threads 2] [--gen-only] [--reuse]
+//        [--m 16] [--efc 200] [--storage Float32|Float16|Int8] [--threads 2] [--efs 16,32,64,128,256] [--gen-only] [--no-exact] [--reuse]
+// --gen-only: generate, ground truth and the exact-search row, then stop; --no-exact: skip the exact row (ground truth
+// must exist), so that this process's peak RSS is the HNSW build's alone. A "mem" line on stderr gives resident memory.
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -31,32 +33,39 @@ if (!File.Exists(basePath) || !File.Exists(queryPath))
 }
 else
 {
-    data = MemoryMarshal.Cast<byte, float>(await File.ReadAllBytesAsync(basePath)).ToArray();
-    queries = MemoryMarshal.Cast<byte, float>(await File.ReadAllBytesAsync(queryPath)).ToArray();
+    data = ReadFloats(basePath);
+    queries = ReadFloats(queryPath);
 }
 
 // Exact ground truth (all threads) and single-thread exact QPS on a sample of queries.
 long[] gt;
-using (var exact = new ExactVectorIndex(dim))
+if (opt.Has("no-exact") && File.Exists(gtPath))
 {
-    for (int i = 0; i < n; i++) exact.Add(i, data.AsSpan(i * dim, dim));
-    int sample = Math.Min(nq, 50);
-    var cpuE = Process.GetCurrentProcess().TotalProcessorTime;
-    var swq = Stopwatch.StartNew();
-    for (int q = 0; q < sample; q++) exact.Search(queries.AsSpan(q * dim, dim), K);
-    double exactQps = sample / swq.Elapsed.TotalSeconds;
-    double exactCpuQps = sample / (Process.GetCurrentProcess().TotalProcessorTime - cpuE).TotalSeconds;
-    Console.WriteLine($"exact\t{n}\t-\t{4 * dim + 8}\t-\t1.000\t{exactQps.ToString("F1", inv)}\t{exactCpuQps.ToString("F1", inv)}\t{n}");
-    if (File.Exists(gtPath)) gt = MemoryMarshal.Cast<byte, long>(await File.ReadAllBytesAsync(gtPath)).ToArray();
-    else
+    gt = MemoryMarshal.Cast<byte, long>(await File.ReadAllBytesAsync(gtPath)).ToArray();
+}
+else
+{
+    using (var exact = new ExactVectorIndex(dim))
     {
-        gt = new long[nq * K];
-        Parallel.For(0, nq, new ParallelOptions { MaxDegreeOfParallelism = threads }, q =>
+        for (int i = 0; i < n; i++) exact.Add(i, data.AsSpan(i * dim, dim));
+        int sample = Math.Min(nq, 50);
+        var cpuE = Process.GetCurrentProcess().TotalProcessorTime;
+        var swq = Stopwatch.StartNew();
+        for (int q = 0; q < sample; q++) exact.Search(queries.AsSpan(q * dim, dim), K);
+        double exactQps = sample / swq.Elapsed.TotalSeconds;
+        double exactCpuQps = sample / (Process.GetCurrentProcess().TotalProcessorTime - cpuE).TotalSeconds;
+        Console.WriteLine($"exact\t{n}\t-\t{4 * dim + 8}\t-\t1.000\t{exactQps.ToString("F1", inv)}\t{exactCpuQps.ToString("F1", inv)}\t{n}");
+        if (File.Exists(gtPath)) gt = MemoryMarshal.Cast<byte, long>(await File.ReadAllBytesAsync(gtPath)).ToArray();
+        else
         {
-            var hits = exact.Search(queries.AsSpan(q * dim, dim), K);
-            for (int j = 0; j < K; j++) gt[q * K + j] = hits[j].Id;
-        });
-        await File.WriteAllBytesAsync(gtPath, MemoryMarshal.AsBytes(gt.AsSpan()).ToArray());
+            gt = new long[nq * K];
+            Parallel.For(0, nq, new ParallelOptions { MaxDegreeOfParallelism = threads }, q =>
+            {
+                var hits = exact.Search(queries.AsSpan(q * dim, dim), K);
+                for (int j = 0; j < K; j++) gt[q * K + j] = hits[j].Id;
+            });
+            await File.WriteAllBytesAsync(gtPath, MemoryMarshal.AsBytes(gt.AsSpan()).ToArray());
+        }
     }
 }
 if (opt.Has("gen-only")) return;
@@ -71,12 +80,17 @@ else
 {
     var ids = new long[n];
     for (int i = 0; i < n; i++) ids[i] = i;
+    GC.Collect();
+    long rssBefore = Mem.Rss();
     using var index = new HnswIndex(dim, new HnswOptions { M = m, EfConstruction = efc, Storage = storage });
     var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
     var sw = Stopwatch.StartNew();
     index.AddRange(ids, data, threads);
     buildS = sw.Elapsed.TotalSeconds;
     double buildCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+    GC.Collect();
+    long rssAfter = Mem.Rss();
+    Console.Error.WriteLine($"mem\tgroundwork\t{n}\trss_before_build_MB {rssBefore >> 20}\trss_after_build_MB {rssAfter >> 20}\tpeak_rss_MB {Mem.Peak() >> 20}\tindex_bytes_per_vector {(rssAfter - rssBefore) / (double)n:F0}");
     await index.SaveAsync(file, CancellationToken.None);
     Console.Error.WriteLine($"groundwork build {buildS:F1} s wall, {buildCpu:F1} s CPU ({threads} threads); traversal bytes/vector {index.TraversalBytesPerVector:F0}");
 }
@@ -88,7 +102,7 @@ using var mapped = await HnswIndex.OpenAsync(file, CancellationToken.None);
 for (int q = 0; q < nq; q++) mapped.Search(queries.AsSpan(q * dim, dim), K, efSearch: 32);
 Thread.Sleep(1500);
 for (int q = 0; q < nq; q++) mapped.Search(queries.AsSpan(q * dim, dim), K, efSearch: 32);
-foreach (int ef in new[] { 16, 32, 64, 128, 256 })
+foreach (int ef in opt.Get("efs", "16,32,64,128,256").Split(',').Select(e => int.Parse(e, CultureInfo.InvariantCulture)))
 {
     for (int q = 0; q < Math.Min(nq, 100); q++) mapped.Search(queries.AsSpan(q * dim, dim), K, efSearch: ef); // warm-up
     long evals0 = mapped.SearchDistanceEvaluations;
@@ -106,6 +120,30 @@ foreach (int ef in new[] { 16, 32, 64, 128, 256 })
         hitsTotal += results[q].Count(h => truth.Contains(h.Id));
     }
     Console.WriteLine($"groundwork-{storage.ToString().ToLowerInvariant()}\t{n}\t{(double.IsNaN(buildS) ? "-" : buildS.ToString("F1", inv))}\t{fileBytes.ToString("F0", inv)}\t{ef}\t{(hitsTotal / (nq * K)).ToString("F3", inv)}\t{qps.ToString("F0", inv)}\t{cpuQps.ToString("F0", inv)}\t{evals.ToString("F0", inv)}");
+}
+
+// Straight into the array: one copy of a 1.5 GB file, not two, so the process's peak RSS stays honest.
+static float[] ReadFloats(string path)
+{
+    using var f = File.OpenRead(path);
+    var result = new float[f.Length / sizeof(float)];
+    f.ReadExactly(MemoryMarshal.AsBytes(result.AsSpan()));
+    return result;
+}
+
+/// <summary>Resident and peak resident set size from /proc/self/status (Linux).</summary>
+internal static class Mem
+{
+    public static long Rss() => Read("VmRSS:");
+    public static long Peak() => Read("VmHWM:");
+
+    private static long Read(string key)
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith(key, StringComparison.Ordinal))
+                return long.Parse(line[key.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+        return -1;
+    }
 }
 
 /// <summary>Clustered Gaussian vectors, L2-normalised (so inner product is cosine for every peer).</summary>

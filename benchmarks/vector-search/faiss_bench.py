@@ -1,4 +1,5 @@
-"""FAISS HNSW (IndexHNSWFlat, inner product) on the files written by vector-search-bench; prints TSV rows."""
+"""FAISS HNSW (IndexHNSWFlat, inner product) on the files written by vector-search-bench; prints TSV rows.
+Env: EFS (comma-separated efSearch values, default 16,32,64,128,256); REUSE=1 loads the index saved by an earlier run."""
 import os, sys, time
 import numpy as np
 import faiss
@@ -10,18 +11,36 @@ queries = np.fromfile(os.path.join(d, f"query-{nq}-{dim}.f32"), dtype=np.float32
 gt = np.fromfile(os.path.join(d, f"gt-{n}-{nq}.i64"), dtype=np.int64).reshape(nq, 10)
 
 faiss.omp_set_num_threads(threads)
-index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
-index.hnsw.efConstruction = efc
-t = time.time()
-index.add(base)
-build = time.time() - t
+def status_kb(key):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key):
+                return int(line.split()[1])
+    return -1
+
+
+rss_before = status_kb("VmRSS:")
 path = os.path.join(d, f"faiss-{n}.index")
-faiss.write_index(index, path)
+if os.environ.get("REUSE") == "1" and os.path.exists(path):
+    index = faiss.read_index(path)
+    build = None
+    print(f"faiss: reusing {path} (no build)", file=sys.stderr)
+else:
+    index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = efc
+    t = time.time()
+    index.add(base)
+    build = time.time() - t
+    rss_after = status_kb("VmRSS:")
+    print(f"mem\tfaiss\t{n}\trss_before_build_MB {rss_before >> 10}\trss_after_build_MB {rss_after >> 10}\t"
+          f"peak_rss_MB {status_kb('VmHWM:') >> 10}\tindex_bytes_per_vector {(rss_after - rss_before) * 1024 / n:.0f}", file=sys.stderr)
+    faiss.write_index(index, path)
+    print(f"faiss build {build:.1f} s", file=sys.stderr)
 per_vec = os.path.getsize(path) / n
-print(f"faiss build {build:.1f} s", file=sys.stderr)
+build_text = "-" if build is None else f"{build:.1f}"
 
 faiss.omp_set_num_threads(1)
-for ef in (16, 32, 64, 128, 256):
+for ef in map(int, os.environ.get("EFS", "16,32,64,128,256").split(",")):
     index.hnsw.efSearch = ef
     index.search(queries[:100], 10)  # warm-up
     faiss.cvar.hnsw_stats.reset()
@@ -36,4 +55,4 @@ for ef in (16, 32, 64, 128, 256):
     ndis_text = f"{ndis:.0f}" if ndis else "n/a"
     for i in range(nq):
         hits += len(set(results[i].tolist()) & set(gt[i].tolist()))
-    print(f"faiss\t{n}\t{build:.1f}\t{per_vec:.0f}\t{ef}\t{hits / (nq * 10):.3f}\t{qps:.0f}\t{cpu_qps:.0f}\t{ndis_text}", flush=True)
+    print(f"faiss\t{n}\t{build_text}\t{per_vec:.0f}\t{ef}\t{hits / (nq * 10):.3f}\t{qps:.0f}\t{cpu_qps:.0f}\t{ndis_text}", flush=True)

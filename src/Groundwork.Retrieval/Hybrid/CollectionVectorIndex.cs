@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Groundwork.Retrieval.Vectors;
 using Groundwork.Storage;
 using Microsoft.Extensions.AI;
@@ -29,8 +28,9 @@ public sealed record VectorIndexUpdate(int Added, int Removed, int Embedded, boo
 /// <summary>
 /// The vector index of one collection for one embedding model. Vectors come from the store's embedding cache (keyed by
 /// model and chunk hash), missing ones from the generator; the index is keyed by <see cref="EmbeddingModels.KeyOf"/>
-/// of the chunk id and, when a path is given, saved to <c>&lt;collection&gt;.&lt;model-slug&gt;.vec</c> with a
-/// <c>.json</c> sidecar recording the collection version and chunk hashes it reflects. Before serving, it catches up
+/// of the chunk id and, when a path is given, saved to <c>&lt;collection&gt;.&lt;model-slug&gt;.vec</c> with a binary
+/// <c>.vec.manifest</c> beside it (<see cref="ChunkManifest"/>) recording the collection version and chunk hashes it
+/// reflects; the JSON sidecar of earlier versions is read once and replaced. Before serving, it catches up
 /// incrementally with the store (adds new or changed chunks, removes deleted ones). The collection setting
 /// <see cref="EmbeddingModels.ModelSettingKey"/> names the model queries must be embedded with; it is switched to a new
 /// model only after that model's index is fully built and saved, so there is never a half-built index in use.
@@ -228,16 +228,19 @@ public sealed class CollectionVectorIndex : IDisposable
     // Loads the saved index on first use, then applies the difference between what it holds and the store's chunks.
     private async Task<VectorIndexUpdate> CatchUpAsync(CancellationToken cancellationToken)
     {
-        Dictionary<long, string> indexed = [];
+        // What the index holds: the saved manifest on first use (no per-chunk strings), the last listing afterwards.
+        ChunkManifest? saved = null;
+        bool migrate = false;
         if (!_loaded)
         {
-            (_index, indexed, _version) = await LoadAsync(cancellationToken).ConfigureAwait(false);
+            (_index, saved, migrate) = await LoadAsync(cancellationToken).ConfigureAwait(false);
+            _version = saved?.Version ?? -1;
             _loaded = true;
         }
-        else
-        {
-            foreach (var (key, c) in _chunks) indexed[key] = c.ContentHash;
-        }
+        var held = _chunks;
+        bool Holds(ChunkKey c, long key) => saved is not null ? saved.Matches(key, c.ContentHash)
+            : held.TryGetValue(key, out var h) && string.Equals(h.ContentHash, c.ContentHash, StringComparison.Ordinal);
+        bool HoldsKey(long key) => saved is not null ? saved.Contains(key) : held.ContainsKey(key);
 
         // Read the version before the chunks: a write in between only makes the next catch-up redo a little.
         long version = await _store.GetVersionAsync(cancellationToken).ConfigureAwait(false);
@@ -248,8 +251,10 @@ public sealed class CollectionVectorIndex : IDisposable
             if (!current.TryAdd(key, c))
                 throw new InvalidDataException($"collection '{_store.Name}': chunk ids '{current[key].ChunkId}' and '{c.ChunkId}' share a 64-bit vector key");
         }
-        var toAdd = current.Values.Where(c => !indexed.TryGetValue(EmbeddingModels.KeyOf(c.ChunkId), out var h) || h != c.ContentHash).ToList();
-        var toRemove = indexed.Keys.Where(k => !current.ContainsKey(k)).ToList();
+        var toAdd = current.Where(p => !Holds(p.Value, p.Key)).Select(p => p.Value).ToList();
+        var toRemove = new List<long>();
+        if (saved is not null) { foreach (long k in saved.Keys) if (!current.ContainsKey(k)) toRemove.Add(k); }
+        else toRemove.AddRange(held.Keys.Where(k => !current.ContainsKey(k)));
 
         int embedded = 0, removedCount = toRemove.Count;
         if (toAdd.Count > 0)
@@ -260,7 +265,7 @@ public sealed class CollectionVectorIndex : IDisposable
             embedded = await EmbedMissingAsync(toAdd, vectors, cancellationToken).ConfigureAwait(false);
             if (toAdd.Count < wanted)
                 foreach (var key in current.Where(p => !vectors.ContainsKey(p.Value.ContentHash)).Select(p => p.Key).ToList())
-                    if (!indexed.ContainsKey(key)) current.Remove(key);
+                    if (!HoldsKey(key)) current.Remove(key);
             if (vectors.Count > 0)
             {
                 int dim = vectors.Values.First().Length;
@@ -294,7 +299,7 @@ public sealed class CollectionVectorIndex : IDisposable
         if (_index is not null)
             foreach (var key in toRemove) _index.Remove(key);
 
-        bool changed = toAdd.Count > 0 || removedCount > 0 || version != _version;
+        bool changed = toAdd.Count > 0 || removedCount > 0 || version != _version || migrate;
         _chunks = current;
         _version = version;
         if (changed && IndexPath is not null && _index is not null) await SaveAsync(cancellationToken).ConfigureAwait(false);
@@ -329,49 +334,69 @@ public sealed class CollectionVectorIndex : IDisposable
         return embedded;
     }
 
-    private sealed record Sidecar(string Model, int Dimension, long Version, bool Exact, Dictionary<string, string> Chunks);
+    /// <summary>The manifest beside the index file (see <see cref="ChunkManifest"/>).</summary>
+    private string ManifestPath => IndexPath + ChunkManifest.Suffix;
 
-    private static readonly JsonSerializerOptions SidecarJson = new(JsonSerializerDefaults.Web);
+    /// <summary>The JSON sidecar of earlier versions, read once and replaced by the manifest.</summary>
+    private string LegacySidecarPath => IndexPath + ".json";
+
+    /// <summary>
+    /// Why the saved index was not used at the last load, as one line naming the file (a damaged or mismatched index
+    /// is rebuilt from the embedding cache rather than served); null when it loaded or there was none.
+    /// </summary>
+    public string? LoadProblem { get; private set; }
 
     private async Task SaveAsync(CancellationToken cancellationToken)
     {
         var path = IndexPath!;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        // The index first, then the sidecar: a sidecar is never newer than the index it describes, and a stale one only
-        // makes the next catch-up re-add vectors the index already holds (Add replaces).
+        // The index first (it compacts itself here when tombstones pass its threshold), then the manifest, which
+        // records the index file's length and header checksum: a manifest that does not match its index is not trusted.
         await _index!.SaveAsync(path, cancellationToken).ConfigureAwait(false);
-        var sidecar = new Sidecar(ModelId, _index.Dimension, _version, _options.Exact,
-            _chunks.ToDictionary(p => p.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), p => p.Value.ContentHash));
-        var tmp = path + ".json.tmp";
-        var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-        await using (stream.ConfigureAwait(false))
-        {
-            await JsonSerializer.SerializeAsync(stream, sidecar, SidecarJson, cancellationToken).ConfigureAwait(false);
-            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-        File.Move(tmp, path + ".json", overwrite: true);
+        var stamp = ChunkManifest.StampOf(path);
+        var manifest = ChunkManifest.Create(ModelId, _index.Dimension, _options.Exact, _version,
+            _chunks.Select(p => new KeyValuePair<long, string>(p.Key, p.Value.ContentHash)).ToList(), stamp.Length, stamp.Head);
+        await manifest.WriteAsync(ManifestPath, cancellationToken).ConfigureAwait(false);
+        if (File.Exists(LegacySidecarPath)) File.Delete(LegacySidecarPath); // migrated
     }
 
-    private async Task<(IVectorIndex? Index, Dictionary<long, string> Indexed, long Version)> LoadAsync(CancellationToken cancellationToken)
+    private async Task<(IVectorIndex? Index, ChunkManifest? Manifest, bool Migrate)> LoadAsync(CancellationToken cancellationToken)
     {
-        if (IndexPath is null || !File.Exists(IndexPath) || !File.Exists(IndexPath + ".json")) return (null, [], -1);
+        LoadProblem = null;
+        if (IndexPath is null || !File.Exists(IndexPath)) return (null, null, false);
+        bool legacy = !File.Exists(ManifestPath);
+        if (legacy && !File.Exists(LegacySidecarPath)) return (null, null, false);
+        IVectorIndex? index = null;
         try
         {
-            Sidecar? sidecar;
-            var stream = new FileStream(IndexPath + ".json", FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
-            await using (stream.ConfigureAwait(false))
-                sidecar = await JsonSerializer.DeserializeAsync<Sidecar>(stream, SidecarJson, cancellationToken).ConfigureAwait(false);
-            if (sidecar is null || sidecar.Model != ModelId || sidecar.Exact != _options.Exact) return (null, [], -1);
-            IVectorIndex index = sidecar.Exact
+            var manifest = legacy
+                ? await ChunkManifest.ReadLegacyJsonAsync(LegacySidecarPath, cancellationToken).ConfigureAwait(false)
+                : await ChunkManifest.ReadAsync(ManifestPath, cancellationToken).ConfigureAwait(false);
+            if (manifest.Model != ModelId || manifest.Exact != _options.Exact)
+            {
+                LoadProblem = $"{(legacy ? LegacySidecarPath : ManifestPath)}: describes a {(manifest.Exact ? "exact" : "HNSW")} index of model '{manifest.Model}', not this one; rebuilding.";
+                return (null, null, false);
+            }
+            if (manifest.IndexLength >= 0 && ChunkManifest.StampOf(IndexPath) != (manifest.IndexLength, manifest.IndexHead))
+            {
+                // The index was saved after this manifest (a crash in between): which chunks it holds is unknown.
+                LoadProblem = $"{ManifestPath}: does not match {IndexPath} (saved after it); rebuilding.";
+                return (null, null, false);
+            }
+            index = manifest.Exact
                 ? await ExactVectorIndex.OpenAsync(IndexPath, cancellationToken).ConfigureAwait(false)
                 : await HnswIndex.OpenAsync(IndexPath, cancellationToken).ConfigureAwait(false);
-            var indexed = sidecar.Chunks.ToDictionary(p => long.Parse(p.Key, System.Globalization.CultureInfo.InvariantCulture), p => p.Value);
-            return (index, indexed, sidecar.Version);
+            if (index.Dimension != manifest.Dimension)
+                throw new InvalidDataException($"{IndexPath}: has {index.Dimension} dimensions; its manifest says {manifest.Dimension}.");
+            if (index is HnswIndex hnsw) hnsw.CompactionThreshold = (_options.Hnsw ?? new HnswOptions()).CompactionThreshold;
+            return (index, manifest, legacy);
         }
-        catch (Exception e) when (e is InvalidDataException or JsonException or FormatException or IOException)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
-            // A damaged index is rebuilt from the embedding cache rather than served.
-            return (null, [], -1);
+            // A damaged index is rebuilt from the embedding cache rather than served; the reason is kept.
+            index?.Dispose();
+            LoadProblem = e.Message.Split('\n')[0];
+            return (null, null, false);
         }
     }
 }

@@ -25,6 +25,10 @@ internal static unsafe class HnswFile
     private const int HeaderUsed = 128;
     private const int SectionCount = 8;
 
+    /// <summary>Test hook: runs after the temporary file is complete and before it is renamed over the target (full path),
+    /// so that tests can simulate a crash between the two.</summary>
+    internal static Action<string>? BeforeRename { get; set; }
+
     public static void Save(HnswGraph g, string path, CancellationToken ct)
     {
         string full = Path.GetFullPath(path);
@@ -75,6 +79,7 @@ internal static unsafe class HnswFile
                 fs.Flush(flushToDisk: true);
             }
             ct.ThrowIfCancellationRequested();
+            BeforeRename?.Invoke(full);
             File.Move(tmp, full, overwrite: true);
         }
         catch

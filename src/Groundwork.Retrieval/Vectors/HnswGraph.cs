@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
@@ -173,8 +174,12 @@ internal sealed unsafe class HnswGraph : IDisposable
         int seed = Math.Min(to, from + 64);
         var first = NewScratch();
         for (int i = from; i < seed; i++) Link(i, first);
-        Parallel.For(seed, to, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, NewScratch,
-            (i, _, scratch) => { Link(i, scratch); return scratch; }, _ => { });
+        // Parallel.For calls localInit once per task replica, and replicas are recycled every ~100 ms: without a pool,
+        // a million-node build would allocate thousands of scratches (each with a node-sized visited array).
+        var pool = new ConcurrentBag<SearchScratch> { first };
+        Parallel.For(seed, to, new ParallelOptions { MaxDegreeOfParallelism = parallelism },
+            () => pool.TryTake(out var s) ? s : NewScratch(),
+            (i, _, scratch) => { Link(i, scratch); return scratch; }, pool.Add);
     }
 
     public SearchScratch NewScratch() => new(Dim, M0);

@@ -10,6 +10,7 @@ namespace Groundwork.Retrieval.Vectors;
 /// Persistence model: <see cref="OpenAsync"/> maps the file copy-on-write, so links, codes and vectors are served
 /// from the page cache; later inserts go to in-memory delta storage (and edits to mapped links stay private to the
 /// process) until <see cref="SaveAsync"/> writes base and delta into a new file that atomically replaces the old one.
+/// Deletes leave tombstones; past <see cref="CompactionThreshold"/> the next save compacts (see <see cref="SaveAsync"/>).
 /// </remarks>
 public sealed class HnswIndex : IVectorIndex
 {
@@ -31,6 +32,22 @@ public sealed class HnswIndex : IVectorIndex
     }
 
     private HnswIndex(HnswGraph graph) => _graph = graph;
+
+    private double _compactionThreshold = -1;
+
+    /// <summary>
+    /// Tombstone fraction above which <see cref="SaveAsync"/> compacts first (see <see cref="HnswOptions.CompactionThreshold"/>).
+    /// Starts at the options' value; an opened index starts at the default (0.2), since the file does not record it.
+    /// </summary>
+    public double CompactionThreshold
+    {
+        get => _compactionThreshold > 0 ? _compactionThreshold : _graph.Options.CompactionThreshold;
+        set
+        {
+            if (!(value > 0)) throw new ArgumentOutOfRangeException(nameof(value), value, "CompactionThreshold must be positive (1 or more disables compaction).");
+            _compactionThreshold = value;
+        }
+    }
 
     /// <summary>Opens an index saved by <see cref="SaveAsync"/>, memory-mapping its links and vectors.</summary>
     /// <exception cref="InvalidDataException">The file is truncated or corrupt (the message names the file and the problem).</exception>
@@ -155,37 +172,77 @@ public sealed class HnswIndex : IVectorIndex
         {
             ThrowIfDisposed();
             var old = _graph;
-            var fresh = new HnswGraph(old.Dim, old.Options, old.LiveCount);
-            fresh.EnsureCapacity(old.LiveCount);
-            unsafe
-            {
-                for (int i = 0; i < old.NodeCount; i++)
-                {
-                    if (old.Deleted[i] != 0) continue;
-                    fresh.Stage(old.Ids[i], new ReadOnlySpan<float>(old.Vectors[i], old.Dim));
-                }
-            }
-            fresh.LinkRange(0, fresh.NodeCount, maxDegreeOfParallelism <= 0 ? Environment.ProcessorCount : maxDegreeOfParallelism);
-            _graph = fresh;
+            _graph = Compacted(old, maxDegreeOfParallelism);
             old.Dispose();
         }
         finally { _lock.ExitWriteLock(); }
     }
 
-    /// <inheritdoc />
+    private static unsafe HnswGraph Compacted(HnswGraph old, int maxDegreeOfParallelism)
+    {
+        var fresh = new HnswGraph(old.Dim, old.Options, old.LiveCount);
+        try
+        {
+            fresh.EnsureCapacity(old.LiveCount);
+            for (int i = 0; i < old.NodeCount; i++)
+            {
+                if (old.Deleted[i] != 0) continue;
+                fresh.Stage(old.Ids[i], new ReadOnlySpan<float>(old.Vectors[i], old.Dim));
+            }
+            fresh.LinkRange(0, fresh.NodeCount, maxDegreeOfParallelism <= 0 ? Environment.ProcessorCount : maxDegreeOfParallelism);
+            return fresh;
+        }
+        catch
+        {
+            fresh.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes the index to <paramref name="path"/> atomically (temporary file, flush, rename). When tombstones exceed
+    /// <see cref="CompactionThreshold"/> of the nodes, the graph is first rebuilt from the live vectors beside the
+    /// current one (searches go on meanwhile; writes wait), the rebuilt graph is written, and only once its file is in
+    /// place does it replace the current graph: a failure at any point leaves the old graph in use and the old file intact.
+    /// </summary>
     public Task SaveAsync(string path, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         return Task.Run(() =>
         {
-            _lock.EnterReadLock();
+            _lock.EnterUpgradeableReadLock();
             try
             {
                 ThrowIfDisposed();
-                HnswFile.Save(_graph, path, ct);
+                var old = _graph;
+                if (!NeedsCompaction(old))
+                {
+                    HnswFile.Save(old, path, ct);
+                    return;
+                }
+                var fresh = Compacted(old, 0);
+                try { HnswFile.Save(fresh, path, ct); }
+                catch
+                {
+                    fresh.Dispose();
+                    throw;
+                }
+                _lock.EnterWriteLock(); // waits for searches still on the old graph
+                try
+                {
+                    _graph = fresh;
+                    old.Dispose();
+                }
+                finally { _lock.ExitWriteLock(); }
             }
-            finally { _lock.ExitReadLock(); }
+            finally { _lock.ExitUpgradeableReadLock(); }
         }, ct);
+    }
+
+    private bool NeedsCompaction(HnswGraph g)
+    {
+        double threshold = CompactionThreshold;
+        return threshold < 1 && g.NodeCount > 0 && (g.NodeCount - g.LiveCount) > threshold * g.NodeCount;
     }
 
     /// <inheritdoc />

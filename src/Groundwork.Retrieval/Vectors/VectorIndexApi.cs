@@ -44,8 +44,15 @@ public sealed record HnswOptions
     /// <summary>Similarity measure. Default <see cref="DistanceMetric.Cosine"/>.</summary>
     public DistanceMetric Metric { get; init; } = DistanceMetric.Cosine;
 
+    /// <summary>
+    /// Fraction of graph nodes that may be tombstones (removed or replaced vectors kept for navigation) before
+    /// <see cref="HnswIndex.SaveAsync"/> compacts the graph first. Default 0.2; 1 or more never compacts automatically.
+    /// </summary>
+    public double CompactionThreshold { get; init; } = 0.2;
+
     internal void Validate()
     {
+        if (!(CompactionThreshold > 0)) throw new ArgumentOutOfRangeException(nameof(CompactionThreshold), CompactionThreshold, "HnswOptions.CompactionThreshold must be positive (1 or more disables compaction).");
         if (M is < 2 or > 128) throw new ArgumentOutOfRangeException(nameof(M), M, "HnswOptions.M must be between 2 and 128.");
         if (EfConstruction < 1) throw new ArgumentOutOfRangeException(nameof(EfConstruction), EfConstruction, "HnswOptions.EfConstruction must be positive.");
         if (EfSearch < 1) throw new ArgumentOutOfRangeException(nameof(EfSearch), EfSearch, "HnswOptions.EfSearch must be positive.");

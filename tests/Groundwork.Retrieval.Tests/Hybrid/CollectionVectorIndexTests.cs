@@ -150,4 +150,106 @@ public sealed class CollectionVectorIndexTests
         var e = await Assert.ThrowsAsync<NotSupportedException>(() => retriever.SearchAsync(new SearchRequest("x", 5, SearchMode.Hybrid), Ct));
         Assert.Contains("needs an embedding model", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_old_JSON_sidecar_is_read_once_and_rewritten_as_the_binary_manifest()
+    {
+        await using var c = await HybridTestCollection.CreateAsync();
+        await SeedAsync(c);
+        var path = EmbeddingModels.IndexPath(c.Directory, "hybrid", "bow-64");
+        using (var first = new CollectionVectorIndex(c.Store, new BagOfWordsEmbedder(), indexPath: path))
+            await first.UpdateAsync(Ct);
+        Assert.True(File.Exists(path + ".manifest"));
+
+        // Replace the manifest by the sidecar earlier versions wrote: { model, dimension, version, exact, chunks: { key: hash } }.
+        var chunks = new Dictionary<string, string>();
+        await foreach (var k in c.Store.ListChunkKeysAsync(Ct))
+            chunks[EmbeddingModels.KeyOf(k.ChunkId).ToString(System.Globalization.CultureInfo.InvariantCulture)] = k.ContentHash;
+        File.Delete(path + ".manifest");
+        await File.WriteAllTextAsync(path + ".json", System.Text.Json.JsonSerializer.Serialize(new
+        {
+            model = "bow-64", dimension = 64, version = await c.Store.GetVersionAsync(Ct), exact = false, chunks,
+        }), Ct);
+
+        using (var migrated = new CollectionVectorIndex(c.Store, new BagOfWordsEmbedder(), indexPath: path))
+        {
+            var update = await migrated.UpdateAsync(Ct);
+            Assert.Null(migrated.LoadProblem);
+            Assert.Equal(0, update.Added); // the index was served, not rebuilt
+            Assert.True(File.Exists(path + ".manifest"));
+            Assert.False(File.Exists(path + ".json"));
+            Assert.Equal("bread#0", (await migrated.SearchAsync("bread dough oven", 1, cancellationToken: Ct))[0].Chunk.Id);
+        }
+        using var again = new CollectionVectorIndex(c.Store, new BagOfWordsEmbedder(), indexPath: path);
+        Assert.Equal(0, (await again.UpdateAsync(Ct)).Added);
+        Assert.Null(again.LoadProblem);
+        Assert.Equal(4, again.Count);
+    }
+
+    [Fact]
+    public async Task A_corrupt_manifest_is_reported_by_file_and_the_index_rebuilt_from_the_cache()
+    {
+        await using var c = await HybridTestCollection.CreateAsync();
+        await SeedAsync(c);
+        var path = EmbeddingModels.IndexPath(c.Directory, "hybrid", "bow-64");
+        using (var first = new CollectionVectorIndex(c.Store, new BagOfWordsEmbedder(), indexPath: path))
+            await first.UpdateAsync(Ct);
+        var bytes = await File.ReadAllBytesAsync(path + ".manifest", Ct);
+        bytes[^12] ^= 0x01;
+        await File.WriteAllBytesAsync(path + ".manifest", bytes, Ct);
+
+        var embedder = new BagOfWordsEmbedder();
+        using var index = new CollectionVectorIndex(c.Store, embedder, indexPath: path);
+        var update = await index.UpdateAsync(Ct);
+        Assert.Equal(path + ".manifest: corrupt vector index manifest: checksum mismatch.", index.LoadProblem);
+        Assert.Equal(4, update.Added);
+        Assert.Equal(0, update.Embedded); // vectors came from the cache
+        Assert.Equal(0, embedder.Calls);
+        Assert.Equal("pasta#0", (await index.SearchAsync("salted water pasta", 1, cancellationToken: Ct))[0].Chunk.Id);
+        Assert.Equal(4, (await ChunkManifest.ReadAsync(path + ".manifest", Ct)).Count); // rewritten whole
+    }
+
+    [Fact]
+    public async Task A_manifest_older_than_its_index_is_not_trusted()
+    {
+        await using var c = await HybridTestCollection.CreateAsync();
+        await SeedAsync(c);
+        var path = EmbeddingModels.IndexPath(c.Directory, "hybrid", "bow-64");
+        using (var first = new CollectionVectorIndex(c.Store, new BagOfWordsEmbedder(), indexPath: path))
+            await first.UpdateAsync(Ct);
+        var manifest = await File.ReadAllBytesAsync(path + ".manifest", Ct);
+        await c.Store.RemoveDocumentAsync("wind", Ct);
+        using (var second = new CollectionVectorIndex(c.Store, new BagOfWordsEmbedder(), indexPath: path))
+            Assert.Equal(1, (await second.UpdateAsync(Ct)).Removed);
+        // A crash after the index was saved and before its manifest: the old manifest says "wind" is indexed.
+        await File.WriteAllBytesAsync(path + ".manifest", manifest, Ct);
+        await c.AddAsync("wind", "Wind turbines turn moving air into electric power on the coast.");
+
+        using var index = new CollectionVectorIndex(c.Store, new BagOfWordsEmbedder(), indexPath: path);
+        await index.UpdateAsync(Ct);
+        Assert.Contains("does not match", index.LoadProblem, StringComparison.Ordinal);
+        Assert.Equal("wind#0", (await index.SearchAsync("wind turbines coast", 1, cancellationToken: Ct))[0].Chunk.Id);
+    }
+
+    [Fact]
+    public async Task Removing_most_chunks_compacts_the_saved_index()
+    {
+        await using var c = await HybridTestCollection.CreateAsync();
+        for (int i = 0; i < 40; i++) await c.AddAsync("d" + i, $"document {i} about topic {i % 7} with words w{i} x{i} y{i}");
+        var path = EmbeddingModels.IndexPath(c.Directory, "hybrid", "bow-64");
+        using var index = new CollectionVectorIndex(c.Store, new BagOfWordsEmbedder(), indexPath: path);
+        await index.UpdateAsync(Ct);
+        long full = new FileInfo(path).Length;
+        for (int i = 0; i < 40; i += 2) await c.Store.RemoveDocumentAsync("d" + i, Ct);
+        var update = await index.UpdateAsync(Ct);
+        Assert.Equal(20, update.Removed);
+        using (var saved = await Groundwork.Retrieval.Vectors.HnswIndex.OpenAsync(path, Ct))
+        {
+            Assert.Equal(20, saved.Count);
+            Assert.Equal(20, saved.NodeCount); // tombstones dropped on save
+        }
+        Assert.True(new FileInfo(path).Length < full, "the compacted index file is smaller");
+        var hits = await index.SearchAsync("document 7 about topic 0 with words w7 x7 y7", 1, cancellationToken: Ct);
+        Assert.Equal("d7#0", hits[0].Chunk.Id);
+    }
 }
