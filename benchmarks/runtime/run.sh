@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Managed runtime vs llama.cpp on the same random-weight GGUFs, interleaved (ours, llama.cpp) per measurement.
 # Env: MODELS (default "smollm2 qwen25"), TYPES ("F16 Q8_0 Q4_K"), THREADS ("1 2"), PROMPT (512), GEN (128),
-#      REPEATS (3), DIR (/tmp/gw-bench: the GGUFs, 0.1-1 GB each, written there, never in the repository).
+#      REPEATS (3), DIR (/tmp/gw-bench: the GGUFs, 0.1-1 GB each, written there, never in the repository),
+#      BASELINE (optional: another build's runtime-bench binary, e.g. of the previous commit, run interleaved as
+#      engine "baseline" so that before/after ratios come from the same run).
 # Prints results.tsv lines and a markdown table of medians (summarize.py).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -26,8 +28,9 @@ done; done
 for r in $(seq 1 "$repeats"); do
   for m in $models; do for t in $types; do for th in $threads; do
     f="$dir/$m-$t.gguf"; size=$(stat -c %s "$f")
-    for engine in ours llama.cpp; do
+    for engine in ${BASELINE:+baseline} ours llama.cpp; do
       if [ "$engine" = ours ]; then line="$("$ours" bench "$f" "$th" "$prompt" "$gen")"
+      elif [ "$engine" = baseline ]; then line="$("$BASELINE" bench "$f" "$th" "$prompt" "$gen")"
       else line="$("$peer" bench "$bins" "$f" "$th" "$prompt" "$gen")"; fi
       vals="$(echo "$line" | sed -E 's/[a-z_]+=//g' | tr ' ' '\t')"
       echo -e "$m\t$t\t$th\t$r\t$engine\t$vals\t$(cut -d' ' -f1 /proc/loadavg)\t$size" | tee -a "$out"

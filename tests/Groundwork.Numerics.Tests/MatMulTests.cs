@@ -48,9 +48,9 @@ public sealed unsafe class MatMulTests
                             Assert.True(Math.Abs(y[r] - exact) <= bound, $"{type} MatVec threads={threads} row {r}: {y[r]} vs {exact} (bound {bound})");
                             Assert.True(Math.Abs(yb[j * rows + r] - exact) <= bound, $"{type} MatMulBatch threads={threads} row {r}: {yb[j * rows + r]} vs {exact} (bound {bound})");
                             // Same kernel, same quantized activations: the row dot and MatVec agree exactly, and so
-                            // does the batch for quantized types (16-bit float batches convert rows once and sum in
-                            // another order).
-                            Assert.Equal(QuantizedOps.Dot(type, w.Row(r), xj), y[r]);
+                            // does the batch of 3 for quantized types (16-bit float batches convert rows once and sum
+                            // in another order; F16 MatVec takes 4 rows per pass, also in another order).
+                            if (type != GgmlType.F16) Assert.Equal(QuantizedOps.Dot(type, w.Row(r), xj), y[r]);
                             if (type is not (GgmlType.F16 or GgmlType.BF16)) Assert.Equal(y[r], yb[j * rows + r]);
                         }
                     }

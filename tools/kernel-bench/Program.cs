@@ -1,5 +1,6 @@
 // Measures MatVec throughput (GB/s of weight bytes streamed) per type, matrix shape and thread count.
 // Usage: dotnet run -c Release --project tools/kernel-bench [-- seconds-per-case] [types...]
+// KB_BATCH=n: instead, batched products of n activations (GFLOP/s, 1 thread), row kernels against the tiles.
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -16,7 +17,46 @@ GgmlType[] types = args.Length > 1
     ? [.. env.Split(',').Select(t => t.Split('x')).Select(p => (int.Parse(p[0], CultureInfo.InvariantCulture), int.Parse(p[1], CultureInfo.InvariantCulture)))]
     : [(576, 1536), (896, 4864)];
 
-Console.WriteLine($"integer kernel path: {RowDot.ActiveIsa}; ProcessorCount {Environment.ProcessorCount}; {seconds}s per case");
+// Batched products (prompt processing): KB_BATCH=n activations, 1 thread, row kernels vs register-blocked tiles.
+if (Environment.GetEnvironmentVariable("KB_BATCH") is { Length: > 0 } nText)
+{
+    var n = int.Parse(nText, CultureInfo.InvariantCulture);
+    MatMul.Threads = 1;
+    Console.WriteLine($"| type | matrix (rows×cols) | batch | row kernels ms | GFLOP/s | tiles ms | GFLOP/s | speed-up |");
+    Console.WriteLine("|---|---|---|---|---|---|---|---|");
+    foreach (var type in types)
+    {
+        foreach (var (rows, cols) in shapes)
+        {
+            var bytes = Bench.MakeMatrix(type, rows, cols, out _);
+            var rng = new Random(1);
+            var x = new float[n * cols];
+            for (var i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+            var prep = new PreparedActivations();
+            prep.Load(x, n);
+            var y = new float[n * rows];
+            var w = Bench.Matrix(type, bytes, rows, cols);
+            var line = $"| {type} | {rows}×{cols} | {n} |";
+            double? rowUs = null;
+            foreach (var tiles in new[] { false, true })
+            {
+                MatMul.Tiles = tiles;
+                var us = Bench.Time(() => MatMul.MatMulBatch(w, prep, y), seconds);
+                line += $" {us / 1e3:F2} | {2.0 * rows * cols * n / (us * 1e3):F1} |";
+                rowUs ??= us;
+                if (tiles) line += $" {rowUs / us:F2} |";
+            }
+            MatMul.Tiles = true;
+            Console.WriteLine(line);
+            Bench.Free(bytes);
+        }
+    }
+    return;
+}
+
+// KB_NO_TILES=1: MatVec without the F16 matvec kernel (the row kernels instead), for comparison.
+MatMul.Tiles = Environment.GetEnvironmentVariable("KB_NO_TILES") is not { Length: > 0 };
+Console.WriteLine($"integer kernel path: {RowDot.ActiveIsa}; ProcessorCount {Environment.ProcessorCount}; {seconds}s per case; F16 matvec kernel {MatMul.Tiles}");
 Console.WriteLine("| type | matrix (rows×cols) | MB | 1 thread µs | 1 thread GB/s | 2 threads µs | 2 threads GB/s |");
 Console.WriteLine("|---|---|---|---|---|---|---|");
 foreach (var type in types)
@@ -96,6 +136,8 @@ internal static unsafe class Bench
         }
         return (nint)p;
     }
+
+    public static QuantizedMatrix Matrix(GgmlType type, nint data, int rows, int cols) => new(type, (byte*)data, rows, cols);
 
     public static void Free(nint p) => NativeMemory.AlignedFree((void*)p);
 

@@ -362,16 +362,14 @@ public sealed class InferenceSession
         int hd = _c.HeadDim, kvDim = _c.KvDim;
         int kvOffset = h / (_c.HeadCount / _c.KvHeadCount) * hd;
         var qh = q.Slice(h * hd, hd);
-        var kc = _kCache[layerIndex];
-        var vc = _vCache[layerIndex];
-        var s = scores[..(pos + 1)];
-        for (int t = 0; t <= pos; t++)
-            s[t] = TensorPrimitives.Dot(qh, kc.AsSpan(t * kvDim + kvOffset, hd)) * _attnScale;
-        Kernels.SoftmaxInPlace(s);
         var oh = attOut.Slice(h * hd, hd);
-        oh.Clear();
-        for (int t = 0; t <= pos; t++)
-            TensorPrimitives.MultiplyAdd(vc.AsSpan(t * kvDim + kvOffset, hd), s[t], oh, oh);
+        var kc = _kCache[layerIndex].AsSpan(kvOffset, pos * kvDim + hd);
+        var vc = _vCache[layerIndex].AsSpan(kvOffset, pos * kvDim + hd);
+        unsafe
+        {
+            fixed (float* qp = qh, op = oh, kp = kc, vp = vc)
+                AttentionKernel.Attend(qp, kp, vp, kvDim, pos + 1, hd, _attnScale, scores, op);
+        }
     }
 
     /// <summary>SwiGLU feed-forward: output[dim] = Down(SiLU(Gate·xn) ⊙ (Up·xn)).</summary>

@@ -12,7 +12,7 @@ namespace Groundwork.Numerics.Quantization;
 /// 256-bit kernels take one 32-element group per step; 128-bit kernels take 16 elements that share one scale per step.
 /// Row lengths are whole blocks, so no kernel has a remainder loop.
 /// </summary>
-internal static unsafe class SimdDot
+internal static unsafe partial class SimdDot
 {
     public static bool Has256 => Avx2.IsSupported && Fma.IsSupported;
 
@@ -152,8 +152,9 @@ internal static unsafe class SimdDot
     }
 
     /// <summary>Shared loop of the 4/5-bit 32-blocks: quants (unsigned) at <paramref name="qsOffset"/>, fifth bits at
-    /// <paramref name="qhOffset"/> (or none), and Σ m·s (m = the fp16 at offset 2 when <paramref name="hasMin"/>, else
-    /// the fixed −offset·d) added to the result.</summary>
+    /// <paramref name="qhOffset"/> (or none). With <paramref name="hasMin"/>, Σ m·s (m = the fp16 at offset 2) is added
+    /// to the result; otherwise the fixed offset comes off in integers (each block's sum starts at offset·Σq, one more
+    /// dot), so that every block's integer sum is Σ w·q exactly as in the batch tiles, which must agree bit for bit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Blocks32(byte* w, ActivationView* a, int blockBytes, int qsOffset, int qhOffset, bool hasMin, float fixedOffset)
     {
@@ -164,6 +165,7 @@ internal static unsafe class SimdDot
         var acc0 = Vector256<float>.Zero;
         var acc1 = Vector256<float>.Zero;
         float extra = 0;
+        var off = Vector256.Create((byte)(int)-fixedOffset);
         var b = 0;
         for (; b + 1 < nb; b += 2, w += 2 * blockBytes, q += 64)
         {
@@ -175,21 +177,23 @@ internal static unsafe class SimdDot
                 u0 |= HighBits256(Unsafe.ReadUnaligned<uint>(w + qhOffset));
                 u1 |= HighBits256(Unsafe.ReadUnaligned<uint>(w1 + qhOffset));
             }
-            var s0 = Dot4(Vector256<int>.Zero, u0, Vector256.Load(q));
-            var s1 = Dot4(Vector256<int>.Zero, u1, Vector256.Load(q + 32));
+            var x0 = Vector256.Load(q);
+            var x1 = Vector256.Load(q + 32);
+            var s0 = Dot4(hasMin ? Vector256<int>.Zero : -Dot4(Vector256<int>.Zero, off, x0), u0, x0);
+            var s1 = Dot4(hasMin ? Vector256<int>.Zero : -Dot4(Vector256<int>.Zero, off, x1), u1, x1);
             float d0 = Fp16(t16, w), d1 = Fp16(t16, w1);
             acc0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s0), Vector256.Create(d0 * d[b]), acc0);
             acc1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s1), Vector256.Create(d1 * d[b + 1]), acc1);
-            extra += hasMin ? Fp16(t16, w + 2) * s[b] + Fp16(t16, w1 + 2) * s[b + 1] : fixedOffset * (d0 * s[b] + d1 * s[b + 1]);
+            if (hasMin) extra += Fp16(t16, w + 2) * s[b] + Fp16(t16, w1 + 2) * s[b + 1];
         }
         if (b < nb)
         {
             var u0 = Nibbles32(w + qsOffset);
             if (qhOffset >= 0) u0 |= HighBits256(Unsafe.ReadUnaligned<uint>(w + qhOffset));
-            var s0 = Dot4(Vector256<int>.Zero, u0, Vector256.Load(q));
-            var d0 = Fp16(t16, w);
-            acc0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s0), Vector256.Create(d0 * d[b]), acc0);
-            extra += hasMin ? Fp16(t16, w + 2) * s[b] : fixedOffset * d0 * s[b];
+            var x0 = Vector256.Load(q);
+            var s0 = Dot4(hasMin ? Vector256<int>.Zero : -Dot4(Vector256<int>.Zero, off, x0), u0, x0);
+            acc0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(s0), Vector256.Create(Fp16(t16, w) * d[b]), acc0);
+            if (hasMin) extra += Fp16(t16, w + 2) * s[b];
         }
         return Vector256.Sum(acc0 + acc1) + extra;
     }
