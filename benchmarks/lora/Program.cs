@@ -1,5 +1,6 @@
 // LoRA fine-tuning measurements: loss curve, held-out loss and training throughput on a GGUF model, with stories that
 // all carry one new fact ("a purple dragon named Zog"). Usage: Groundwork.Benchmarks.Lora MODEL.gguf [STEPS] [RANK] [THREADS]
+// or: Groundwork.Benchmarks.Lora step MODEL.gguf THREADS [STEPS] [WARMUP] [BUDGET_MB] (the step the PyTorch peer times, see StepBenchmark.cs)
 using System.Diagnostics;
 using System.Globalization;
 using Groundwork.Models.Transformers;
@@ -7,6 +8,7 @@ using Groundwork.Training;
 using Groundwork.Training.Data;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (args.Length > 0 && args[0] == "step") return StepBenchmark.Run(args[1..]);
 string modelPath = args.Length > 0 ? args[0] : throw new ArgumentException("usage: MODEL.gguf [STEPS] [RANK] [THREADS]");
 int steps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100;
 int rank = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 8;
@@ -48,3 +50,4 @@ while (trainer.Step < trainer.TotalSteps)
 }
 
 Console.WriteLine($"held-out loss after: {trainer.Evaluate(heldOut):F4}; {tokens} tokens in {clock.Elapsed.TotalSeconds:F1} s = {tokens / clock.Elapsed.TotalSeconds:F0} tokens/s (forward + backward)");
+return 0;

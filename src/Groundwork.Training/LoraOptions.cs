@@ -16,6 +16,15 @@ public sealed class LoraOptions
 
     /// <summary>Targeted projections (default: attention and MLP, all seven).</summary>
     public IReadOnlyList<LoraTarget> Targets { get; init; } = Enum.GetValues<LoraTarget>();
+
+    /// <summary>
+    /// Bytes of activations the training step may keep for the backward (per packed sequence: sequences of a batch
+    /// run one after another). Layers whose activations do not fit keep only their input and are recomputed during the
+    /// backward, the first layers first; the plan is made per sequence from its length. Null (default): keep everything
+    /// when that fits in a quarter of the memory available to the process, else recompute as needed to fit there.
+    /// A budget below what recomputing every layer needs makes the step throw <see cref="InvalidOperationException"/>.
+    /// </summary>
+    public long? ActivationMemoryBudget { get; init; }
 }
 
 /// <summary>Optimizer, schedule and batching settings.</summary>

@@ -31,6 +31,7 @@ public sealed class LoraTrainer
         ArgumentOutOfRangeException.ThrowIfLessThan(training.BatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(training.GradientAccumulation, 1);
         if (lora.Targets.Count == 0) throw new ArgumentException("LoRA needs at least one target module", nameof(lora));
+        if (lora.ActivationMemoryBudget is <= 0) throw new ArgumentOutOfRangeException(nameof(lora), lora.ActivationMemoryBudget, "the activation memory budget must be positive");
         if (lora.Dropout is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(lora), lora.Dropout, "dropout must be in [0, 1)");
         Lora = lora;
         Options = training;
@@ -39,7 +40,7 @@ public sealed class LoraTrainer
         _lora = LoraParameters<float>.Create(_w, lora.Rank, lora.Alpha, lora.Targets);
         _lora.Initialize(training.Seed);
         _dropoutRng = new SplitMix64(training.Seed ^ 0xD1B54A32D192ED03UL);
-        _graph = new TrainingGraph<float>(_w, _lora) { Dropout = lora.Dropout, DropoutRng = _dropoutRng };
+        _graph = new TrainingGraph<float>(_w, _lora) { Dropout = lora.Dropout, DropoutRng = _dropoutRng, ActivationBudget = lora.ActivationMemoryBudget };
         _adam = new AdamW(_lora.Pairs.SelectMany(p => new[] { p.A.Length, p.B.Length }).ToArray());
         _train = PackedSequence.Pack(trainSet, training.MaxSequenceLength, training.Packing);
         if (_train.Count == 0) throw new ArgumentException("the training set has no example of at least 2 tokens", nameof(trainSet));
@@ -68,6 +69,12 @@ public sealed class LoraTrainer
 
     /// <summary>Packed training sequences.</summary>
     public int SequenceCount => _train.Count;
+
+    /// <summary>Layers recomputed in the backward of the last sequence (see <see cref="LoraOptions.ActivationMemoryBudget"/>).</summary>
+    public int RecomputedLayers => _graph.RecomputedLayers;
+
+    /// <summary>Bytes of activations held for the backward of the last sequence.</summary>
+    public long ActivationBytes => _graph.KeptActivationBytes;
 
     internal LoraParameters<float> Parameters => _lora;
 

@@ -32,9 +32,10 @@ internal static class FinetuneCommand
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 42UL };
         var resume = new Option<string?>("--resume") { Description = "Checkpoint to resume from" };
         var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores)" };
+        var budget = new Option<string?>("--activation-budget") { Description = "Memory for activations kept for the backward, e.g. 512MB or 2GB (layers beyond it are recomputed)" };
         var command = new Command("finetune", "Train a LoRA adapter for a local GGUF model")
         {
-            model, data, output, rank, alpha, dropout, targets, lr, epochs, maxSeq, batch, accum, warmup, valSplit, patience, seed, resume, threads,
+            model, data, output, rank, alpha, dropout, targets, lr, epochs, maxSeq, batch, accum, warmup, valSplit, patience, seed, resume, threads, budget,
         };
         command.SetAction((result, ct) => CommandRunner.RunAsync(result, ct, async token =>
         {
@@ -50,6 +51,7 @@ internal static class FinetuneCommand
                     Alpha = result.GetValue(alpha),
                     Dropout = result.GetValue(dropout),
                     Targets = result.GetValue(targets)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(LoraTargetNames.ParsePublic).ToArray(),
+                    ActivationMemoryBudget = result.GetValue(budget) is { } b ? ParseBytes(b) : null,
                 },
                 Training = new TrainingOptions
                 {
@@ -72,5 +74,16 @@ internal static class FinetuneCommand
             return GroundworkCli.Ok;
         }, $"cancelled; resume with --resume {result.GetValue(output)}.ckpt"));
         return command;
+    }
+
+    /// <summary>"512MB", "2GB", "300KB" or a plain number of bytes (binary units: 1 MB = 2^20 bytes).</summary>
+    private static long ParseBytes(string text)
+    {
+        var t = text.Trim().ToUpperInvariant();
+        (string Suffix, long Scale)[] units = [("GB", 1L << 30), ("MB", 1L << 20), ("KB", 1L << 10), ("B", 1)];
+        var (suffix, scale) = units.FirstOrDefault(u => t.EndsWith(u.Suffix, StringComparison.Ordinal), ("", 1));
+        if (!double.TryParse(t[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v <= 0)
+            throw new ArgumentException($"--activation-budget: '{text}' is not a size such as 512MB or 2GB");
+        return (long)(v * scale);
     }
 }

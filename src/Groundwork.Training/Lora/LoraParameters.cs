@@ -33,10 +33,23 @@ internal sealed class LoraPair<T> where T : unmanaged, IFloatingPointIeee754<T>
     public T[] GradA { get; }  // [rank, in]
     public T[] GradB { get; }  // [out, rank]
 
+    [ThreadStatic] private static float[]? t_du, t_bt, t_uT, t_duT, t_dBt;
+
+    private static float[] F(T[] a) => (float[])(object)a;
+
     /// <summary>u[n, rank] = xd·Aᵀ; y[n, out] += scale·u·Bᵀ.</summary>
     public void Forward(T[] xd, T[] u, T[] y, int n, T scale)
     {
         int r = Rank;
+        if (typeof(T) == typeof(float))
+        {
+            var bt = Scratch.Get(ref t_bt, r * Out);
+            Gemm.Transpose(F(B), Out, r, bt);                                            // Bᵀ [rank, out]
+            Gemm.Nt(F(xd), In, F(A), In, F(u), r, n, r, In, 1f, accumulate: false);     // u = xd·Aᵀ
+            Gemm.Nn(F(u), r, bt, Out, F(y), Out, n, r, Out, float.CreateTruncating(scale)); // y += s·u·Bᵀ
+            return;
+        }
+
         var tmp = new T[Out];
         for (int i = 0; i < n; i++)
         {
@@ -53,6 +66,29 @@ internal sealed class LoraPair<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void Backward(T[] dy, T[] xd, T[] u, T[] dxd, int n, T scale)
     {
         int r = Rank;
+        if (typeof(T) == typeof(float))
+        {
+            // Every product is arranged so the long dimension (in, out or n) is the vectorised one.
+            float s = float.CreateTruncating(scale);
+            var bt = Scratch.Get(ref t_bt, r * Out);
+            Gemm.Transpose(F(B), Out, r, bt);                                               // Bᵀ [rank, out]
+            var dU = Scratch.Get(ref t_du, n * r);
+            Gemm.Nt(F(dy), Out, bt, Out, dU, r, n, r, Out, s, accumulate: false);          // du = s·dy·B
+            var uT = Scratch.Get(ref t_uT, r * n);
+            Gemm.Transpose(F(u).AsSpan(0, n * r), n, r, uT);
+            var dBt = Scratch.Get(ref t_dBt, r * Out);
+            dBt.AsSpan(0, r * Out).Clear();
+            Gemm.Nn(uT, n, F(dy), Out, dBt, Out, r, n, Out, s);                            // dBᵀ = s·uᵀ·dy
+            var gb = F(GradB);
+            for (int o = 0; o < Out; o++)
+                for (int j = 0; j < r; j++) gb[o * r + j] += dBt[j * Out + o];
+            var duT = Scratch.Get(ref t_duT, r * n);
+            Gemm.Transpose(dU.AsSpan(0, n * r), n, r, duT);
+            Gemm.Nn(duT, n, F(xd), In, F(GradA), In, r, n, In, 1f);                        // dA += duᵀ·xd
+            Gemm.Nn(dU, r, F(A), In, F(dxd), In, n, r, In, 1f);                            // dxd += du·A
+            return;
+        }
+
         var du = new T[r];
         for (int i = 0; i < n; i++)
         {
@@ -78,6 +114,12 @@ internal sealed class LoraPair<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
         }
     }
+}
+
+/// <summary>Grow-only scratch arrays (the backward's temporaries, reused across calls).</summary>
+internal static class Scratch
+{
+    public static float[] Get(ref float[]? slot, int length) => slot is { } a && a.Length >= length ? a : (slot = new float[length]);
 }
 
 /// <summary>All LoRA pairs of a model: pair (layer, target) or null where the target is not adapted.</summary>

@@ -84,6 +84,45 @@ internal static class Layers<T> where T : unmanaged, IFloatingPointIeee754<T>
             cs[256 + k] = T.CreateTruncating(inverse ? -sn : sn);
         }
 
+        RotateHeads(v, headCount, headDim, cs[..half], cs.Slice(256, half), layout);
+    }
+
+    /// <summary>cos and sin [positions, headDim/2] of Rope's angles, computed once per sequence rather than per layer.</summary>
+    public static (T[] Cos, T[] Sin) RopeTable(int positions, int headDim, float freqBase, float freqScale, float[]? factors)
+    {
+        int half = headDim / 2;
+        var cos = new T[positions * half];
+        var sin = new T[positions * half];
+        for (int pos = 0; pos < positions; pos++)
+            for (int k = 0; k < half; k++)
+            {
+                double theta = pos * (double)freqScale * Math.Pow(freqBase, -2.0 * k / headDim);
+                if (factors is not null) theta /= factors[k];
+                cos[pos * half + k] = T.CreateTruncating((float)Math.Cos(theta));
+                sin[pos * half + k] = T.CreateTruncating((float)Math.Sin(theta));
+            }
+
+        return (cos, sin);
+    }
+
+    /// <summary>Rope with the angles of <paramref name="pos"/> taken from a <see cref="RopeTable"/>.</summary>
+    public static void Rope(Span<T> v, int headCount, int headDim, int pos, T[] cos, T[] sin, RopeLayout layout, bool inverse)
+    {
+        int half = headDim / 2;
+        if (!inverse)
+        {
+            RotateHeads(v, headCount, headDim, cos.AsSpan(pos * half, half), sin.AsSpan(pos * half, half), layout);
+            return;
+        }
+
+        Span<T> ns = stackalloc T[256];
+        TensorPrimitives.Negate<T>(sin.AsSpan(pos * half, half), ns[..half]);
+        RotateHeads(v, headCount, headDim, cos.AsSpan(pos * half, half), ns[..half], layout);
+    }
+
+    private static void RotateHeads(Span<T> v, int headCount, int headDim, ReadOnlySpan<T> cos, ReadOnlySpan<T> sin, RopeLayout layout)
+    {
+        int half = headDim / 2;
         for (int h = 0; h < headCount; h++)
         {
             var x = v.Slice(h * headDim, headDim);
@@ -91,7 +130,7 @@ internal static class Layers<T> where T : unmanaged, IFloatingPointIeee754<T>
             {
                 int a = layout == RopeLayout.NeoX ? k : 2 * k;
                 int b = layout == RopeLayout.NeoX ? k + half : 2 * k + 1;
-                T x0 = x[a], x1 = x[b], c = cs[k], s = cs[256 + k];
+                T x0 = x[a], x1 = x[b], c = cos[k], s = sin[k];
                 x[a] = x0 * c - x1 * s;
                 x[b] = x0 * s + x1 * c;
             }
@@ -106,7 +145,13 @@ internal static class Layers<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int qDim = heads * hd, kvDim = kvHeads * hd, group = heads / kvHeads;
         T scale = T.One / T.Sqrt(T.CreateTruncating(hd));
-        Parallel.For(0, heads, h =>
+        if (typeof(T) == typeof(float))
+        {
+            AttentionForwardFloat(F(q), F(k), F(v), segStart, n, heads, kvHeads, hd, F(probs), F(output));
+            return;
+        }
+
+        Parallel.For(0, heads, Threading.Options, h =>
         {
             int kvOff = h / group * hd;
             for (int i = 0; i < n; i++)
@@ -134,7 +179,13 @@ internal static class Layers<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int qDim = heads * hd, kvDim = kvHeads * hd, group = heads / kvHeads;
         T scale = T.One / T.Sqrt(T.CreateTruncating(hd));
-        Parallel.For(0, kvHeads, g =>
+        if (typeof(T) == typeof(float))
+        {
+            AttentionBackwardFloat(F(dOut), F(q), F(k), F(v), F(probs), segStart, n, heads, kvHeads, hd, F(dq), F(dk), F(dv));
+            return;
+        }
+
+        Parallel.For(0, kvHeads, Threading.Options, g =>
         {
             int kvOff = g * hd;
             var dp = new T[n];
@@ -168,24 +219,112 @@ internal static class Layers<T> where T : unmanaged, IFloatingPointIeee754<T>
         });
     }
 
-    /// <summary>h = SiLU(g) ⊙ u.</summary>
-    public static void SwiGluForward(ReadOnlySpan<T> g, ReadOnlySpan<T> u, Span<T> h)
+    private static float[] F(T[] a) => (float[])(object)a;
+
+    [ThreadStatic] private static float[]? t_scoresT, t_dp, t_kt;
+
+    /// <summary>
+    /// Float attention as products over the whole sequence per head: scores = Q·(Kᵀ) (all n × n, the causal part is
+    /// kept), masked softmax per row, out = P·V. The probabilities outside [segStart[i], i] are exact zeros.
+    /// </summary>
+    private static void AttentionForwardFloat(float[] q, float[] k, float[] v, int[] segStart, int n, int heads, int kvHeads, int hd, float[] probs, float[] output)
     {
-        for (int i = 0; i < g.Length; i++)
+        int qDim = heads * hd, kvDim = kvHeads * hd, group = heads / kvHeads;
+        float scale = 1f / MathF.Sqrt(hd);
+        Parallel.For(0, heads, Threading.Options, h =>
         {
-            T sig = T.One / (T.One + T.Exp(-g[i]));
-            h[i] = g[i] * sig * u[i];
-        }
+            int kvOff = h / group * hd;
+            var p = probs.AsSpan(h * n * n, n * n);
+            var kt = Groundwork.Training.Lora.Scratch.Get(ref t_kt, hd * n);
+            Gemm.Transpose(k.AsSpan(kvOff), kvDim, n, hd, kt);        // Kᵀ [hd, n]: the products run along n
+            p.Clear();
+            Gemm.Nn(q.AsSpan(h * hd), qDim, kt, n, p, n, n, hd, n, scale);
+            for (int i = 0; i < n; i++)
+            {
+                var row = p.Slice(i * n, n);
+                int t0 = segStart[i];
+                row[..t0].Clear();
+                row[(i + 1)..].Clear();
+                var s = row[t0..(i + 1)];
+                float max = TensorPrimitives.Max(s);
+                TensorPrimitives.Subtract(s, max, s);
+                TensorPrimitives.Exp(s, s);
+                TensorPrimitives.Multiply(s, 1f / TensorPrimitives.Sum(s), s);
+                output.AsSpan(i * qDim + h * hd, hd).Clear();
+            }
+
+            Gemm.Nn(p, n, v.AsSpan(kvOff), kvDim, output.AsSpan(h * hd), qDim, n, n, hd, 1f);
+        });
     }
 
-    /// <summary>dg += dh·u·σ(g)(1 + g(1 − σ(g))), du += dh·SiLU(g).</summary>
+    /// <summary>Backward of <see cref="AttentionForwardFloat"/> as products; parallel over KV heads (each owns its dk/dv columns).</summary>
+    private static void AttentionBackwardFloat(float[] dOut, float[] q, float[] k, float[] v, float[] probs, int[] segStart, int n, int heads, int kvHeads, int hd, float[] dq, float[] dk, float[] dv)
+    {
+        int qDim = heads * hd, kvDim = kvHeads * hd, group = heads / kvHeads;
+        float scale = 1f / MathF.Sqrt(hd);
+        Parallel.For(0, kvHeads, Threading.Options, g =>
+        {
+            int kvOff = g * hd;
+            var dp = Groundwork.Training.Lora.Scratch.Get(ref t_dp, n * n);
+            var pt = Groundwork.Training.Lora.Scratch.Get(ref t_scoresT, n * n);
+            var vt = Groundwork.Training.Lora.Scratch.Get(ref t_kt, hd * n);
+            Gemm.Transpose(v.AsSpan(kvOff), kvDim, n, hd, vt);            // Vᵀ [hd, n]
+            for (int h = g * group; h < (g + 1) * group; h++)
+            {
+                var p = probs.AsSpan(h * n * n, n * n);
+                // dV += Pᵀ·dO
+                Gemm.Transpose(p, n, n, pt);
+                Gemm.Nn(pt, n, dOut.AsSpan(h * hd), qDim, dv.AsSpan(kvOff), kvDim, n, n, hd, 1f);
+                // dP = dO·Vᵀ, then dS = P ⊙ (dP − rowsum(P ⊙ dP)) · scale (zero outside the causal range, as P is)
+                dp.AsSpan(0, n * n).Clear();
+                Gemm.Nn(dOut.AsSpan(h * hd), qDim, vt, n, dp, n, n, hd, n, 1f);
+                for (int i = 0; i < n; i++)
+                {
+                    var pr = p.Slice(i * n, n);
+                    var dr = dp.AsSpan(i * n, n);
+                    float sum = TensorPrimitives.Dot(pr, dr);
+                    TensorPrimitives.Subtract(dr, sum, dr);
+                    TensorPrimitives.Multiply(dr, pr, dr);
+                    TensorPrimitives.Multiply(dr, scale, dr);
+                }
+
+                // dQ += dS·K, dK += dSᵀ·Q
+                Gemm.Nn(dp, n, k.AsSpan(kvOff), kvDim, dq.AsSpan(h * hd), qDim, n, n, hd, 1f);
+                Gemm.Transpose(dp.AsSpan(0, n * n), n, n, pt);
+                Gemm.Nn(pt, n, q.AsSpan(h * hd), qDim, dk.AsSpan(kvOff), kvDim, n, n, hd, 1f);
+            }
+        });
+    }
+
+    /// <summary>h = SiLU(g) ⊙ u = g·σ(g)·u.</summary>
+    public static void SwiGluForward(ReadOnlySpan<T> g, ReadOnlySpan<T> u, Span<T> h)
+    {
+        TensorPrimitives.Sigmoid<T>(g, h);
+        TensorPrimitives.Multiply<T>(h, g, h);
+        TensorPrimitives.Multiply<T>(h, u, h);
+    }
+
+    /// <summary>dg += dh·u·σ(g)(1 + g(1 − σ(g))), du += dh·SiLU(g). Vectorised in chunks through a small stack buffer.</summary>
     public static void SwiGluBackward(ReadOnlySpan<T> dh, ReadOnlySpan<T> g, ReadOnlySpan<T> u, Span<T> dg, Span<T> du)
     {
-        for (int i = 0; i < g.Length; i++)
+        const int Chunk = 256;
+        Span<T> sig = stackalloc T[Chunk];
+        Span<T> t = stackalloc T[Chunk];
+        for (int i0 = 0; i0 < g.Length; i0 += Chunk)
         {
-            T sig = T.One / (T.One + T.Exp(-g[i]));
-            dg[i] += dh[i] * u[i] * sig * (T.One + g[i] * (T.One - sig));
-            du[i] += dh[i] * g[i] * sig;
+            int len = Math.Min(Chunk, g.Length - i0);
+            var gs = g.Slice(i0, len); var us = u.Slice(i0, len); var dhs = dh.Slice(i0, len);
+            var dgs = dg.Slice(i0, len); var dus = du.Slice(i0, len);
+            var sg = sig[..len]; var tt = t[..len];
+            TensorPrimitives.Sigmoid<T>(gs, sg);
+            // du += dh·g·σ
+            TensorPrimitives.Multiply<T>(gs, sg, tt);
+            TensorPrimitives.MultiplyAdd<T>(dhs, tt, dus, dus);
+            // dg += dh·u·σ·(1 + g − g·σ) = dh·u·(σ + g·σ − g·σ²)
+            TensorPrimitives.Subtract<T>(gs, tt, tt);          // g − gσ
+            TensorPrimitives.MultiplyAdd<T>(tt, sg, sg, tt);   // σ(g − gσ) + σ
+            TensorPrimitives.Multiply<T>(tt, us, tt);
+            TensorPrimitives.MultiplyAdd<T>(dhs, tt, dgs, dgs);
         }
     }
 
