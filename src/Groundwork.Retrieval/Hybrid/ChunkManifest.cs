@@ -6,6 +6,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
+using Groundwork.Retrieval.Vectors;
+
 namespace Groundwork.Retrieval.Hybrid;
 
 /// <summary>
@@ -123,29 +125,16 @@ internal sealed class ChunkManifest
         sum.Append(header);
         sum.Append(keyBytes);
         sum.Append(printBytes);
-        Span<byte> trailer = stackalloc byte[8];
+        var trailer = new byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(trailer, sum.Value);
 
-        string tmp = path + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
-        try
+        AtomicFile.Replace(path, 1 << 16, fs =>
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                fs.Write(header);
-                fs.Write(keyBytes);
-                fs.Write(printBytes);
-                fs.Write(trailer);
-                fs.Flush(flushToDisk: true);
-            }
-            cancellationToken.ThrowIfCancellationRequested();
-            BeforeRename?.Invoke(path);
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+            fs.Write(header);
+            fs.Write(MemoryMarshal.AsBytes(_keys.AsSpan()));
+            fs.Write(MemoryMarshal.AsBytes(_prints.AsSpan()));
+            fs.Write(trailer);
+        }, BeforeRename, cancellationToken);
     }
 
     /// <summary>Reads a manifest written by <see cref="WriteAsync"/> (two bulk reads straight into the arrays).</summary>

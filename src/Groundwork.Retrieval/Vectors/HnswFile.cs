@@ -34,7 +34,6 @@ internal static unsafe class HnswFile
         string full = Path.GetFullPath(path);
         string? dir = Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        string tmp = full + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
         int n = g.NodeCount;
         long upperInts = 0;
         for (int i = 0; i < n; i++) upperInts += g.UpperLinks(i)?.Length ?? 0;
@@ -50,43 +49,31 @@ internal static unsafe class HnswFile
             pos = Align(pos + lengths[i]);
         }
         offsets[SectionCount - 1] = pos; // file length
-        try
+        AtomicFile.Replace(full, 1 << 20, fs =>
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            fs.SetLength(pos);
+            fs.Write(WriteHeader(g, offsets));
+            Seek(fs, offsets[0]);
+            fs.Write(MemoryMarshal.AsBytes(g.Ids));
+            Seek(fs, offsets[1]);
+            fs.Write(g.Levels);
+            Seek(fs, offsets[2]);
+            fs.Write(g.Deleted);
+            Seek(fs, offsets[3]);
+            WriteRegion(fs, g.Links0, n, ct);
+            Seek(fs, offsets[4]);
+            for (int i = 0; i < n; i++)
             {
-                fs.SetLength(pos);
-                fs.Write(WriteHeader(g, offsets));
-                Seek(fs, offsets[0]);
-                fs.Write(MemoryMarshal.AsBytes(g.Ids));
-                Seek(fs, offsets[1]);
-                fs.Write(g.Levels);
-                Seek(fs, offsets[2]);
-                fs.Write(g.Deleted);
-                Seek(fs, offsets[3]);
-                WriteRegion(fs, g.Links0, n, ct);
-                Seek(fs, offsets[4]);
-                for (int i = 0; i < n; i++)
-                {
-                    if (g.UpperLinks(i) is { } u) fs.Write(MemoryMarshal.AsBytes(u.AsSpan()));
-                }
-                if (g.Codes is not null)
-                {
-                    Seek(fs, offsets[5]);
-                    WriteRegion(fs, g.Codes, n, ct);
-                }
-                Seek(fs, offsets[6]);
-                WriteRegion(fs, g.Vectors, n, ct);
-                fs.Flush(flushToDisk: true);
+                if (g.UpperLinks(i) is { } u) fs.Write(MemoryMarshal.AsBytes(u.AsSpan()));
             }
-            ct.ThrowIfCancellationRequested();
-            BeforeRename?.Invoke(full);
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+            if (g.Codes is not null)
+            {
+                Seek(fs, offsets[5]);
+                WriteRegion(fs, g.Codes, n, ct);
+            }
+            Seek(fs, offsets[6]);
+            WriteRegion(fs, g.Vectors, n, ct);
+        }, BeforeRename, ct);
     }
 
     private static long Align(long x) => (x + 4095) & ~4095L;
