@@ -84,6 +84,7 @@ internal sealed unsafe class SearchScratch
     public float[] SortKeys = new float[256];
     public int[] SortNodes = new int[256];
     public int[] Selected;
+    public int[] Early; // back-links a node received before it set its own links (see HnswGraph.SetLinks)
 
     public SearchScratch(int dimension, int maxLinks)
     {
@@ -94,6 +95,7 @@ internal sealed unsafe class SearchScratch
         QueryCodePtr = (sbyte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref QueryCode[0]);
         Links = new int[maxLinks + 1];
         Selected = new int[maxLinks + 1];
+        Early = new int[maxLinks + 1];
     }
 
     /// <summary>Starts a new visit over <paramref name="nodes"/> nodes.</summary>
