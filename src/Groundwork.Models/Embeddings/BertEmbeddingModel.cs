@@ -50,7 +50,12 @@ public sealed class BertEmbeddingModel : LocalEmbeddingModel
     public static new BertEmbeddingModel Load(string path, EmbeddingLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var file = GgufFile.Open(path);
+        return Load(GgufFile.Open(path), options);
+    }
+
+    /// <summary>Loads from an opened file, which the model then owns (disposed here if loading fails).</summary>
+    internal static BertEmbeddingModel Load(GgufFile file, EmbeddingLoadOptions? options)
+    {
         try
         {
             var arch = file.TryGetString("general.architecture")

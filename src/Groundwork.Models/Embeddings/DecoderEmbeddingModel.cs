@@ -52,7 +52,13 @@ public sealed class DecoderEmbeddingModel : LocalEmbeddingModel
     public static new DecoderEmbeddingModel Load(string path, EmbeddingLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var model = LlamaModel.Load(path, new ModelLoadOptions { ContextLength = 1 });
+        return Load(GgufFile.Open(path), options);
+    }
+
+    /// <summary>Loads from an opened file, which the model then owns (disposed here if loading fails).</summary>
+    internal static DecoderEmbeddingModel Load(GgufFile file, EmbeddingLoadOptions? options)
+    {
+        var model = LlamaModel.Load(file, new ModelLoadOptions { ContextLength = 1 });
         try
         {
             var pooling = options?.Pooling ?? ReadPooling(model.File);

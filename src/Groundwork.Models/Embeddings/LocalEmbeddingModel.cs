@@ -30,15 +30,14 @@ public abstract class LocalEmbeddingModel : IDisposable
     public static LocalEmbeddingModel Load(string path, EmbeddingLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string? arch;
-        using (var file = GgufFile.Open(path)) arch = file.TryGetString("general.architecture");
-        return arch switch
-        {
-            "bert" => BertEmbeddingModel.Load(path, options),
-            not null when Transformers.LlamaModel.SupportedArchitectures.Contains(arch) => DecoderEmbeddingModel.Load(path, options),
-            null => throw new GgufException($"{Path.GetFileName(path)}: metadata key 'general.architecture' not found"),
-            _ => throw new GgufException($"{Path.GetFileName(path)}: architecture '{arch}' cannot embed (supported: bert, {string.Join(", ", Transformers.LlamaModel.SupportedArchitectures)})"),
-        };
+        var file = GgufFile.Open(path); // opened once: the loader takes it over (parsing a 150k-token vocabulary twice is not free)
+        var arch = file.TryGetString("general.architecture");
+        if (arch == "bert" || arch == "nomic-bert") return BertEmbeddingModel.Load(file, options);
+        if (arch is not null && Transformers.LlamaModel.SupportedArchitectures.Contains(arch)) return DecoderEmbeddingModel.Load(file, options);
+        file.Dispose();
+        throw arch is null
+            ? new GgufException($"{Path.GetFileName(path)}: metadata key 'general.architecture' not found")
+            : new GgufException($"{Path.GetFileName(path)}: architecture '{arch}' cannot embed (supported: bert, nomic-bert, {string.Join(", ", Transformers.LlamaModel.SupportedArchitectures)})");
     }
 
     /// <summary>The tokenizer built from the file's <c>tokenizer.ggml.*</c> metadata.</summary>

@@ -44,7 +44,7 @@ public sealed record LlamaConfig(
     public int KvDim => KvHeadCount * HeadDim;
 }
 
-/// <summary>Options for <see cref="LlamaModel.Load"/>.</summary>
+/// <summary>Options for <see cref="LlamaModel.Load(string, ModelLoadOptions?)"/>.</summary>
 public sealed class ModelLoadOptions
 {
     /// <summary>

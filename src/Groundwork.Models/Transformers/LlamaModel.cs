@@ -59,10 +59,12 @@ public sealed class LlamaModel : IDisposable
 
     /// <summary>Loads a model from a GGUF file (memory-mapped; no weight is copied).</summary>
     /// <exception cref="GgufException">The file is invalid, its architecture or a tensor type is unsupported, or a tensor is missing or mis-shaped.</exception>
-    public static LlamaModel Load(string path, ModelLoadOptions? options = null)
+    public static LlamaModel Load(string path, ModelLoadOptions? options = null) => Load(GgufFile.Open(path), options);
+
+    /// <summary>Loads a model from an opened file, which it then owns (disposed here if loading fails).</summary>
+    internal static LlamaModel Load(GgufFile file, ModelLoadOptions? options)
     {
         options ??= new ModelLoadOptions();
-        var file = GgufFile.Open(path);
         try
         {
             var config = ReadConfig(file);
