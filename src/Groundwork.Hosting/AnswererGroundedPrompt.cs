@@ -38,4 +38,13 @@ public sealed class AnswererGroundedPrompt : IGroundedPrompt
             ChunkIds = [s.Chunk.Id],
         }).ToList(), question);
     }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int> CitedNumbers(string answer) => CitationVerifier.MarkerNumbers(answer);
+
+    /// <inheritdoc />
+    public string Renumber(string answer, Func<int, int> map) => CitationVerifier.RenumberMarkers(answer, map);
+
+    /// <inheritdoc />
+    public bool HasQuotesBlock(string answer) => CitationVerifier.HasQuotesBlock(answer);
 }

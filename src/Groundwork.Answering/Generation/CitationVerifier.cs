@@ -27,6 +27,38 @@ public static partial class CitationVerifier
     [GeneratedRegex(@"^\s*\**quotes?\**\s*:?\s*\**\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex QuotesHeader();
 
+    /// <summary>Every number inside the reply's [n], [n, m] or [n; m] markers, in order (the quotes block included).</summary>
+    public static IReadOnlyList<int> MarkerNumbers(string reply)
+    {
+        ArgumentNullException.ThrowIfNull(reply);
+        var numbers = new List<int>();
+        foreach (Match m in Marker().Matches(reply))
+            foreach (var part in m.Groups[1].Value.Split([',', ';'], StringSplitOptions.TrimEntries))
+                numbers.Add(int.Parse(part, System.Globalization.CultureInfo.InvariantCulture));
+        return numbers;
+    }
+
+    /// <summary>Rewrites the numbers inside the reply's markers through <paramref name="map"/> (spacing and separators kept).</summary>
+    public static string RenumberMarkers(string reply, Func<int, int> map)
+    {
+        ArgumentNullException.ThrowIfNull(reply);
+        ArgumentNullException.ThrowIfNull(map);
+        return Marker().Replace(reply, m => Digits().Replace(m.Value,
+            d => map(int.Parse(d.ValueSpan, System.Globalization.CultureInfo.InvariantCulture)).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>Whether the reply has a "Quotes:" block header line.</summary>
+    public static bool HasQuotesBlock(string reply)
+    {
+        ArgumentNullException.ThrowIfNull(reply);
+        foreach (var line in reply.Split('\n'))
+            if (QuotesHeader().IsMatch(line)) return true;
+        return false;
+    }
+
+    [GeneratedRegex(@"\d+")]
+    private static partial Regex Digits();
+
     /// <summary>Splits the reply into sentences with citation numbers, and the quotes block.</summary>
     public static ParsedReply Parse(string reply)
     {

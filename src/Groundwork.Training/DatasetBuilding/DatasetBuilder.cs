@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 using Groundwork.Models.Chat;
 using Groundwork.Storage;
 using Groundwork.Text;
@@ -15,7 +14,7 @@ namespace Groundwork.Training.DatasetBuilding;
 /// prompt the grounded answerer sends), plus logged answers the user marked good. Questions are deduplicated, then a
 /// seeded share is held out for validation. <paramref name="prompt"/> is the answerer's prompt format.
 /// </summary>
-public sealed partial class DatasetBuilder(ICollectionStore store, IChatClient? chat, IGroundedPrompt prompt, DatasetBuildOptions? options = null)
+public sealed class DatasetBuilder(ICollectionStore store, IChatClient? chat, IGroundedPrompt prompt, DatasetBuildOptions? options = null)
 {
     private readonly DatasetBuildOptions _options = options ?? new DatasetBuildOptions();
 
@@ -233,9 +232,6 @@ public sealed partial class DatasetBuilder(ICollectionStore store, IChatClient? 
         return $"{text}\nQuotes:\n[{number.ToString(CultureInfo.InvariantCulture)}] \"{quote.ReplaceLineEndings(" ")}\"";
     }
 
-    /// <summary>The answerer's "Quotes:" line (as its citation parser recognises it).</summary>
-    [GeneratedRegex(@"^\s*\**quotes?\**\s*:?\s*\**\s*$", RegexOptions.IgnoreCase | RegexOptions.Multiline)]
-    private static partial Regex QuotesHeader();
 
     private async Task<(List<DatasetExample> Examples, int Duplicates)> LogExamplesAsync(List<SkippedItem> skipped, CancellationToken cancellationToken)
     {
@@ -280,7 +276,7 @@ public sealed partial class DatasetBuilder(ICollectionStore store, IChatClient? 
             if (at < 0) return (null, $"citation [{c.Value.Number}] is not in a retrieved chunk still in the collection");
             cited.TryAdd(c.Value.Number, at);
         }
-        foreach (int n in LogCitation.MarkerNumbers(record.Answer))
+        foreach (int n in prompt.CitedNumbers(record.Answer))
             if (!cited.ContainsKey(n)) return (null, $"the answer cites [{n}] without a logged citation");
         if (retrieved.Count == 0) return (null, "none of its retrieved chunks is still in the collection");
 
@@ -289,9 +285,9 @@ public sealed partial class DatasetBuilder(ICollectionStore store, IChatClient? 
         used.AddRange(Enumerable.Range(0, retrieved.Count).Where(i => !used.Contains(i)).Take(cited.Count == 0 ? _options.Distractors + 1 : _options.Distractors));
         rng.Shuffle(used);
         var numberOf = used.Select((r, n) => (r, n + 1)).ToDictionary(x => x.r, x => x.Item2);
-        var answer = LogCitation.Renumber(record.Answer, n => numberOf[cited[n]]);
+        var answer = prompt.Renumber(record.Answer, n => numberOf[cited[n]]);
         var sources = used.Select((r, n) => new PromptSource(n + 1, retrieved[r].Document, retrieved[r].Chunk)).ToList();
-        bool quotes = QuotesHeader().IsMatch(answer);
+        bool quotes = prompt.HasQuotesBlock(answer);
         return (new DatasetExample(ExampleKind.Log, record.Question,
             [new ChatTurn("system", prompt.SystemPrompt(quotes)), new ChatTurn("user", prompt.UserMessage(sources, record.Question)), new ChatTurn("assistant", answer)],
             used.Select((r, n) => new ExampleSource(cited.ContainsValue(r) ? "cited" : "context", retrieved[r].Document.SourcePath, retrieved[r].Chunk.Id,

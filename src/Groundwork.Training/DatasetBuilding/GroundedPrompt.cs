@@ -23,4 +23,13 @@ public interface IGroundedPrompt
 
     /// <summary>The user message: the numbered sources, then the question.</summary>
     string UserMessage(IReadOnlyList<PromptSource> sources, string question);
+
+    /// <summary>The source numbers an answer cites in its [n] markers, in order (as the answerer's citation parser reads them).</summary>
+    IReadOnlyList<int> CitedNumbers(string answer);
+
+    /// <summary>The answer with every cited source number mapped through <paramref name="map"/>.</summary>
+    string Renumber(string answer, Func<int, int> map);
+
+    /// <summary>Whether the answer carries the "Quotes:" block the system prompt can ask for.</summary>
+    bool HasQuotesBlock(string answer);
 }

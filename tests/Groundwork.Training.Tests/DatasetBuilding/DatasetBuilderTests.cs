@@ -283,9 +283,12 @@ public sealed class DatasetBuilderPartsTests
         Assert.Null(LogCitation.Parse("policy.md (5-9)"));
 
         const string answer = "Leave is 16 weeks [3]. Vacation is 25 days [1, 3][2].\nQuotes:\n[3] \"16 weeks\"";
-        Assert.Equal([3, 1, 3, 2, 3], LogCitation.MarkerNumbers(answer));
+        var prompt = AnswererGroundedPrompt.Instance;
+        Assert.Equal([3, 1, 3, 2, 3], prompt.CitedNumbers(answer));
+        Assert.True(prompt.HasQuotesBlock(answer));
+        Assert.False(prompt.HasQuotesBlock("Leave is 16 weeks [3]."));
         Assert.Equal("Leave is 16 weeks [1]. Vacation is 25 days [2, 1][3].\nQuotes:\n[1] \"16 weeks\"",
-            LogCitation.Renumber(answer, n => n switch { 3 => 1, 1 => 2, _ => 3 }));
+            prompt.Renumber(answer, n => n switch { 3 => 1, 1 => 2, _ => 3 }));
     }
 
     [Fact]
